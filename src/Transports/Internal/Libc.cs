@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace IpcKit.Transports.Internal;
+
+/// <summary>The few libc calls .NET does not expose. Linux only; every transport is Linux-first.</summary>
+internal static partial class Libc
+{
+    private const int S_IFMT = 0xF000;
+    private const int S_IFSOCK = 0xC000;
+    private const int S_IFREG = 0x8000;
+
+    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int LStat(string path, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    internal static partial uint GetEffectiveUserId();
+
+    /// <summary>What <c>lstat</c> says of a path: its file type bits, owner and mode, or null when nothing is there.</summary>
+    internal static unsafe (int Type, uint Owner, int Mode)? Stat(string path)
+    {
+        byte* buffer = stackalloc byte[256];
+        if (LStat(path, buffer) != 0)
+        {
+            return null;
+        }
+
+        // struct stat differs by architecture: x86-64 puts st_nlink (8 bytes) before st_mode, the generic layout
+        // (arm64) puts st_mode (4 bytes) then st_nlink (4 bytes).
+        int modeOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16;
+        int mode = *(int*)(buffer + modeOffset);
+        uint uid = *(uint*)(buffer + modeOffset + (RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8));
+        return (mode & S_IFMT, uid, mode & 0xFFF);
+    }
+
+    internal static bool IsSocket(int type) => type == S_IFSOCK;
+
+    internal static bool IsRegularFile(int type) => type == S_IFREG;
+}
+
+/// <summary>Descriptor helpers for inherited pipe ends.</summary>
+internal static partial class Libc
+{
+    private const int F_GETFD = 1;
+    private const int F_DUPFD_CLOEXEC = 1030;
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    /// <summary>True when the descriptor is open in this process.</summary>
+    internal static bool FdIsOpen(nint fd) => Fcntl((int)fd, F_GETFD, 0) >= 0;
+
+    /// <summary>A duplicate of the descriptor that child processes do not inherit.</summary>
+    internal static nint DuplicateCloseOnExec(nint fd)
+    {
+        int copy = Fcntl((int)fd, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0)
+        {
+            throw new IpcException($"Duplicating descriptor {fd} failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        return copy;
+    }
+}
