@@ -28,7 +28,7 @@ public sealed class AnonymousPipeTransportOptions : TransportOptions
 /// </remarks>
 public sealed class AnonymousPipeTransport : ITransport
 {
-    private static readonly HashSet<nint> s_localClientHandles = [];
+    private static readonly Dictionary<nint, Listener> s_localClientHandles = [];
     private readonly AnonymousPipeTransportOptions _options;
 
     /// <summary>Creates the transport with the given settings, or the defaults.</summary>
@@ -57,14 +57,15 @@ public sealed class AnonymousPipeTransport : ITransport
         var fromChild = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
         string read = toChild.GetClientHandleAsString();
         string write = fromChild.GetClientHandleAsString();
+        var bound = Endpoint.Create(Scheme, "", [new("read", read), new("write", write)]);
+        var listener = new Listener(bound, toChild, fromChild, _options.MaxMessageSize);
         lock (s_localClientHandles)
         {
-            s_localClientHandles.Add(toChild.ClientSafePipeHandle.DangerousGetHandle());
-            s_localClientHandles.Add(fromChild.ClientSafePipeHandle.DangerousGetHandle());
+            s_localClientHandles[toChild.ClientSafePipeHandle.DangerousGetHandle()] = listener;
+            s_localClientHandles[fromChild.ClientSafePipeHandle.DangerousGetHandle()] = listener;
         }
 
-        var bound = Endpoint.Create(Scheme, "", [new("read", read), new("write", write)]);
-        return ValueTask.FromResult<IListener>(new Listener(bound, toChild, fromChild, _options.MaxMessageSize));
+        return ValueTask.FromResult<IListener>(listener);
     }
 
     /// <inheritdoc/>
@@ -73,16 +74,18 @@ public sealed class AnonymousPipeTransport : ITransport
         CheckScheme(endpoint);
         nint read = ParseHandle(endpoint, "read");
         nint write = ParseHandle(endpoint, "write");
-        bool local;
+        Listener? local;
         lock (s_localClientHandles)
         {
-            local = s_localClientHandles.Contains(read) || s_localClientHandles.Contains(write);
+            local = s_localClientHandles.GetValueOrDefault(read) ?? s_localClientHandles.GetValueOrDefault(write);
         }
 
         // In a child, the inherited descriptors are ours to own. In the process that created them (tests, a
-        // thread playing the child), the listener owns them, so take duplicates instead.
-        var input = new AnonymousPipeClientStream(PipeDirection.In, Adopt(read, local, endpoint));
-        var output = new AnonymousPipeClientStream(PipeDirection.Out, Adopt(write, local, endpoint));
+        // thread playing the child), the listener owns them: take duplicates, then let the listener close its copies,
+        // exactly as it would once a child had started.
+        var input = new AnonymousPipeClientStream(PipeDirection.In, Adopt(read, local is not null, endpoint));
+        var output = new AnonymousPipeClientStream(PipeDirection.Out, Adopt(write, local is not null, endpoint));
+        local?.DisposeLocalCopyOfClientHandles();
         return ValueTask.FromResult<IConnection>(new FramedStreamConnection(endpoint, input, output, _options.MaxMessageSize));
     }
 

@@ -1,0 +1,104 @@
+// A deliberately misbehaving peer for the transport tests: it runs in its own process so that tests can kill it with
+// SIGKILL, and it can write raw bytes that the IpcKit API would never produce.
+//
+//   IpcKit.TestPeer half-frame ENDPOINT   write a frame header declaring 1000 bytes and 10 of them, print "wrote", wait
+//   IpcKit.TestPeer echo ENDPOINT         connect with the transport API and echo every message until end of stream
+//   IpcKit.TestPeer listen ENDPOINT       listen with the transport API, print "listening", wait (to be killed, leaving files)
+using System.IO.Pipes;
+using System.Net;
+using System.Net.Sockets;
+using IpcKit.Transports;
+
+if (args.Length != 2)
+{
+    Console.Error.WriteLine("usage: IpcKit.TestPeer half-frame|echo ENDPOINT");
+    return 2;
+}
+
+var endpoint = Endpoint.Parse(args[1]);
+// Leave when the test runner goes away, whatever happens: stdin is a pipe from the parent.
+_ = Task.Run(() =>
+{
+    Console.OpenStandardInput().CopyTo(Stream.Null);
+    Environment.Exit(3);
+});
+
+switch (args[0])
+{
+    case "half-frame":
+    {
+        using Stream raw = await OpenRawAsync(endpoint);
+        var bytes = new byte[14];
+        BitConverter.TryWriteBytes(bytes, 1000u);
+        raw.Write(bytes);
+        raw.Flush();
+        Console.WriteLine("wrote");
+        await Task.Delay(Timeout.Infinite);
+        return 0;
+    }
+
+    case "echo":
+    {
+        await using var connection = await TransportRegistry.Default.ConnectAsync(endpoint);
+        while (await connection.ReceiveAsync() is { } message)
+        {
+            await connection.SendAsync(message);
+        }
+
+        return 0;
+    }
+
+    case "listen":
+    {
+        var listener = await TransportRegistry.Default.ListenAsync(endpoint);
+        Console.WriteLine("listening");
+        await Task.Delay(Timeout.Infinite);
+        GC.KeepAlive(listener);
+        return 0;
+    }
+
+    default:
+        Console.Error.WriteLine($"unknown mode {args[0]}");
+        return 2;
+}
+
+static async Task<Stream> OpenRawAsync(Endpoint endpoint)
+{
+    switch (endpoint.Scheme)
+    {
+        case "pipe":
+        {
+            var client = new NamedPipeClientStream(".", endpoint.Address, PipeDirection.InOut, PipeOptions.CurrentUserOnly);
+            await client.ConnectAsync(10_000);
+            return client;
+        }
+
+        case "anon-pipe":
+            // The child's write end: what it sends to the parent.
+            return new AnonymousPipeClientStream(PipeDirection.Out, endpoint.GetQueryValue("write")!);
+
+        case "unix":
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.Address));
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+
+        case "tcp":
+        {
+            var (host, port) = SplitHostPort(endpoint.Address);
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(host), port));
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+
+        default:
+            throw new NotSupportedException($"No raw access for {endpoint.Scheme}.");
+    }
+}
+
+static (string Host, int Port) SplitHostPort(string address)
+{
+    int colon = address.LastIndexOf(':');
+    return (address[..colon], int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+}
