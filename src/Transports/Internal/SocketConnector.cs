@@ -4,6 +4,11 @@ using System.Net.Sockets;
 namespace IpcKit.Transports.Internal;
 
 /// <summary>Connect with our own deadline: retry while the listener is not there yet, fail with a typed error when time is up.</summary>
+/// <remarks>
+/// The connect itself is a blocking call on a pool thread, not <c>Socket.ConnectAsync</c>: once a .NET socket has run an
+/// asynchronous operation its descriptor stays non-blocking, and every later synchronous Send/Receive is emulated through
+/// the epoll thread: two more context switches per message, which multiplied unix-socket round trips several times over.
+/// </remarks>
 internal static class SocketConnector
 {
     internal static async ValueTask<Socket> ConnectAsync(
@@ -18,7 +23,8 @@ internal static class SocketConnector
             var socket = create();
             try
             {
-                await socket.ConnectAsync(target, deadline.Token).ConfigureAwait(false);
+                var connect = Task.Run(() => socket.Connect(target), CancellationToken.None);
+                await connect.WaitAsync(deadline.Token).ConfigureAwait(false);
                 return socket;
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable

@@ -1,0 +1,236 @@
+using System.CommandLine;
+using IpcKit.Coordinator.Exporters;
+using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Running;
+using IpcKit.Coordinator.Workloads;
+using IpcKit.Protocol;
+using IpcKit.Transports;
+using Spectre.Console;
+
+namespace IpcKit.Coordinator.Commands;
+
+/// <summary>`ipckit bench`: run workloads over transports between this process and worker processes.</summary>
+internal static class BenchCommand
+{
+    private static readonly Option<string> TransportOption = new("--transport", "-t")
+    {
+        Description = "Transports to measure: a comma list of names from `ipckit list`, or all.",
+        DefaultValueFactory = _ => "all",
+    };
+
+    private static readonly Option<string> WorkloadOption = new("--workload", "-w")
+    {
+        Description = "latency (ping-pong), throughput (one-way stream), request (typed MessagePack request/reply), a comma list, or all.",
+        DefaultValueFactory = _ => "latency,throughput",
+    };
+
+    private static readonly Option<string> SizesOption = new("--sizes", "-s")
+    {
+        Description = "Message sizes, e.g. 64,1KiB,64KiB,1MiB (16 bytes to 64MiB).",
+        DefaultValueFactory = _ => "64,1KiB,64KiB,1MiB",
+    };
+
+    private static readonly Option<long?> IterationsOption = new("--iterations", "-n")
+    {
+        Description = "Operations per case (round trips, or messages for throughput). Overrides --duration.",
+    };
+
+    private static readonly Option<string?> DurationOption = new("--duration", "-d")
+    {
+        Description = "Time per case, e.g. 500ms, 2s. Default: 1s, or 200ms with --quick.",
+    };
+
+    private static readonly Option<string?> WarmupOption = new("--warmup")
+    {
+        Description = "Warm-up time per case before measuring, e.g. 200ms. Default: 200ms, or 50ms with --quick.",
+    };
+
+    private static readonly Option<bool> QuickOption = new("--quick", "-q")
+    {
+        Description = "Short cases (200ms each) and sizes 64,64KiB: every transport in well under 30 s.",
+    };
+
+    private static readonly Option<string> PinOption = new("--pin")
+    {
+        Description = "Place the two communicating threads: none (scheduler decides), same (one CPU), split (two CPUs).",
+        DefaultValueFactory = _ => "none",
+    };
+
+    private static readonly Option<string?> CpusOption = new("--cpus")
+    {
+        Description = "CPUs to pin to, as A or A,B (coordinator, worker). Default: the first two this process may use.",
+    };
+
+    private static readonly Option<string> FormatOption = new("--format", "-f")
+    {
+        Description = "table (for people) or json (for scripts; docs/json-schema.md).",
+        DefaultValueFactory = _ => "table",
+    };
+
+    private static readonly Option<FileInfo?> OutputOption = new("--output", "-o")
+    {
+        Description = "Write the result to this file (in --format) instead of standard output; the table still goes to the terminal.",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
+        {
+            TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
+            PinOption, CpusOption, FormatOption, OutputOption,
+        };
+        command.SetAction((parse, ct) => RunAsync(parse, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var stderr = AnsiConsole.Create(Console.IsErrorRedirected
+            ? new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors }
+            : new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        BenchPlan plan;
+        string format;
+        try
+        {
+            plan = BuildPlan(parse);
+            format = parse.GetValue(FormatOption)!.ToLowerInvariant();
+            if (format is not ("table" or "json"))
+            {
+                throw new UsageException($"Unknown format '{format}'. Valid formats: table, json.");
+            }
+        }
+        catch (UsageException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadArguments;
+        }
+
+        foreach (string stale in ScratchSpace.SweepStale())
+        {
+            stderr.MarkupLine($"[yellow]note:[/] removed {Markup.Escape(stale)}, left by an ipckit run that no longer exists.");
+        }
+
+        var environment = EnvironmentInfo.Capture();
+        IReadOnlyList<CaseResult> results;
+        try
+        {
+            results = await new Orchestrator(plan, line => stderr.MarkupLine($"[grey]{Markup.Escape(line)}[/]")).RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.MarkupLine("[yellow]Interrupted: workers stopped, files removed.[/]");
+            return ExitCodes.Interrupted;
+        }
+
+        var report = new BenchReport
+        {
+            Environment = environment,
+            Settings = new BenchSettings
+            {
+                Transports = [.. plan.Transports.Select(t => t.Scheme)],
+                Workloads = [.. plan.Workloads.Select(w => w.Name)],
+                Sizes = plan.Sizes,
+                Iterations = plan.Budget.Iterations,
+                DurationSeconds = plan.Budget.Duration?.TotalSeconds,
+                WarmupSeconds = plan.Budget.Warmup.TotalSeconds,
+                Pin = plan.Pin.ToString().ToLowerInvariant(),
+                Cpus = plan.Pin == PinMode.None ? [] : [plan.CoordinatorCpu, plan.WorkerCpu],
+                Quick = plan.Quick,
+            },
+            Results = results,
+        };
+
+        var output = parse.GetValue(OutputOption);
+        var terminal = Console.IsOutputRedirected
+            ? AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors })
+            : AnsiConsole.Console;
+        foreach (var console in new[] { terminal, stderr })
+        {
+            // Piped output has no window to fit: do not wrap the tables at 80 columns.
+            if (Console.IsOutputRedirected || Console.IsErrorRedirected)
+            {
+                console.Profile.Width = Math.Max(console.Profile.Width, 160);
+            }
+        }
+
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report), CancellationToken.None);
+            ConsoleExporter.Write(format == "json" ? stderr : terminal, report);
+            stderr.MarkupLine($"[grey]wrote {Markup.Escape(output.FullName)}[/]");
+        }
+        else if (format == "json")
+        {
+            Console.Out.Write(JsonExporter.Write(report));
+            Console.Out.WriteLine();
+        }
+        else
+        {
+            ConsoleExporter.Write(terminal, report);
+        }
+
+        if (results.Any(r => r.Error is not null))
+        {
+            return ExitCodes.TransportFailure;
+        }
+
+        return results.Any(r => r.Failed) ? ExitCodes.IntegrityFailure : ExitCodes.Success;
+    }
+
+    private static string RenderTable(BenchReport report)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 200;
+        ConsoleExporter.Write(console, report);
+        return writer.ToString();
+    }
+
+    internal static BenchPlan BuildPlan(ParseResult parse)
+    {
+        bool quick = parse.GetValue(QuickOption);
+        var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, TransportRegistry.Default);
+        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!);
+        bool sizesGiven = parse.GetResult(SizesOption) is { Implicit: false };
+        var sizes = OptionParsing.Sizes(quick && !sizesGiven ? "64,64KiB" : parse.GetValue(SizesOption)!);
+        long? iterations = parse.GetValue(IterationsOption);
+        if (iterations is <= 0)
+        {
+            throw new UsageException("--iterations must be at least 1.");
+        }
+
+        string? durationText = parse.GetValue(DurationOption);
+        TimeSpan? duration = iterations is null
+            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.Duration(durationText, "--duration")
+            : null;
+        if (duration is { } d && d <= TimeSpan.Zero)
+        {
+            throw new UsageException("--duration must be positive.");
+        }
+
+        string? warmupText = parse.GetValue(WarmupOption);
+        var warmup = warmupText is null ? TimeSpan.FromMilliseconds(quick ? 50 : 200) : OptionParsing.Duration(warmupText, "--warmup");
+
+        string pinText = parse.GetValue(PinOption)!;
+        if (!Enum.TryParse<PinMode>(pinText, ignoreCase: true, out var pin) || !Enum.IsDefined(pin) || int.TryParse(pinText, out _))
+        {
+            throw new UsageException($"Unknown --pin '{pinText}'. Valid: none, same, split.");
+        }
+
+        var allowed = Affinity.AllowedCpus();
+        var cpus = parse.GetValue(CpusOption) is { } cpuText ? OptionParsing.Cpus(cpuText) : allowed.Take(2).ToList();
+        if (cpus.Count == 0 || cpus.Any(c => !allowed.Contains(c)))
+        {
+            throw new UsageException($"--cpus must name CPUs this process may use: {string.Join(",", allowed)}.");
+        }
+
+        int coordinatorCpu = cpus[0];
+        int workerCpu = pin == PinMode.Same ? cpus[0] : cpus.Count > 1 ? cpus[1] : -1;
+        if (pin == PinMode.Split && (workerCpu < 0 || workerCpu == coordinatorCpu))
+        {
+            throw new UsageException($"--pin split needs two different CPUs; this process may use {string.Join(",", allowed)}.");
+        }
+
+        return new BenchPlan(transports, workloads, sizes, new RunBudget(iterations, duration, warmup), pin, coordinatorCpu, workerCpu, quick);
+    }
+}

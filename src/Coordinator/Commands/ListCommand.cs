@@ -1,0 +1,34 @@
+using System.CommandLine;
+using IpcKit.Coordinator.Workloads;
+using IpcKit.Transports;
+using Spectre.Console;
+
+namespace IpcKit.Coordinator.Commands;
+
+/// <summary>`ipckit list`: every transport and workload, one line each.</summary>
+internal static class ListCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("list", "List the transports and workloads with one line on each.");
+        command.SetAction(_ =>
+        {
+            var table = new Table().Border(TableBorder.Simple).AddColumns("transport", "aliases", "what it is");
+            foreach (var t in TransportRegistry.Default.Transports)
+            {
+                table.AddRow(Markup.Escape(t.Scheme), Markup.Escape(string.Join(", ", t.Aliases)), Markup.Escape(t.Description));
+            }
+
+            AnsiConsole.Write(table);
+            var workloads = new Table().Border(TableBorder.Simple).AddColumns("workload", "what it measures");
+            foreach (var w in Workload.All)
+            {
+                workloads.AddRow(w.Name, Markup.Escape(w.Description));
+            }
+
+            AnsiConsole.Write(workloads);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using IpcKit.Coordinator.Workloads;
+using IpcKit.Transports;
+
+namespace IpcKit.Coordinator.Commands;
+
+/// <summary>Turns option text into values, with messages that say what would have been accepted.</summary>
+internal static class OptionParsing
+{
+    public static IReadOnlyList<ITransport> Transports(string text, TransportRegistry registry)
+    {
+        var names = List(text);
+        if (names.Any(n => n.Equals("all", StringComparison.OrdinalIgnoreCase)))
+        {
+            return registry.Transports;
+        }
+
+        var result = new List<ITransport>();
+        foreach (string name in names)
+        {
+            if (!registry.TryGet(name, out var transport))
+            {
+                throw new UsageException($"Unknown transport '{name}'. Valid transports: {string.Join(", ", registry.Transports.Select(t => t.Scheme))}, or all. `ipckit list` describes them.");
+            }
+
+            if (!result.Contains(transport))
+            {
+                result.Add(transport);
+            }
+        }
+
+        return result.Count > 0 ? result : throw new UsageException("--transport needs at least one transport name.");
+    }
+
+    public static IReadOnlyList<Workload> Workloads(string text)
+    {
+        var names = List(text);
+        if (names.Any(n => n.Equals("all", StringComparison.OrdinalIgnoreCase)))
+        {
+            return Workload.All;
+        }
+
+        return [.. names.Distinct(StringComparer.OrdinalIgnoreCase).Select(name =>
+            Workload.All.FirstOrDefault(w => w.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new UsageException($"Unknown workload '{name}'. Valid workloads: {string.Join(", ", Workload.All.Select(w => w.Name))}, or all."))];
+    }
+
+    public static IReadOnlyList<int> Sizes(string text)
+    {
+        var sizes = new List<int>();
+        foreach (string part in List(text))
+        {
+            if (!ByteSize.TryParse(part, out long size))
+            {
+                throw new UsageException($"'{part}' in --sizes is not a size: write e.g. 64,1KiB,64KiB,1MiB.");
+            }
+
+            if (size < Protocol.MessageStamp.HeaderSize || size > 64L << 20)
+            {
+                throw new UsageException($"Message size {part} is out of range: each message carries a {Protocol.MessageStamp.HeaderSize}-byte sequence number and checksum, so sizes run from {Protocol.MessageStamp.HeaderSize} bytes to 64MiB.");
+            }
+
+            sizes.Add((int)size);
+        }
+
+        return sizes.Count > 0 ? [.. sizes.Distinct()] : throw new UsageException("--sizes needs at least one size.");
+    }
+
+    /// <summary>Parses 250ms, 1s, 1.5s, 2m; a bare number is seconds.</summary>
+    public static TimeSpan Duration(string text, string option)
+    {
+        string t = text.Trim().ToLowerInvariant();
+        (string number, double scale) = t.EndsWith("ms", StringComparison.Ordinal) ? (t[..^2], 1e-3)
+            : t.EndsWith('s') ? (t[..^1], 1.0)
+            : t.EndsWith('m') ? (t[..^1], 60.0)
+            : (t, 1.0);
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < 0 || double.IsNaN(value) || value * scale > 86400)
+        {
+            throw new UsageException($"'{text}' is not a duration for {option}: write e.g. 500ms, 1s or 2m.");
+        }
+
+        return TimeSpan.FromSeconds(value * scale);
+    }
+
+    public static IReadOnlyList<int> Cpus(string text)
+    {
+        var cpus = new List<int>();
+        foreach (string part in List(text))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int cpu))
+            {
+                throw new UsageException($"'{part}' in --cpus is not a CPU number.");
+            }
+
+            cpus.Add(cpu);
+        }
+
+        return cpus;
+    }
+
+    private static List<string> List(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+}

@@ -1,0 +1,33 @@
+using IpcKit.Coordinator.Workloads;
+using IpcKit.Transports;
+
+namespace IpcKit.Coordinator.Running;
+
+/// <summary>How the two communicating threads are placed on CPUs.</summary>
+internal enum PinMode
+{
+    /// <summary>Not pinned: the scheduler decides, and may move them between runs (figures swing).</summary>
+    None,
+
+    /// <summary>Both on one CPU: a wake-up never crosses CPUs; a spinning peer starves the other.</summary>
+    Same,
+
+    /// <summary>On two different CPUs: every wake-up crosses CPUs; what spinning transports need.</summary>
+    Split,
+}
+
+/// <summary>What `ipckit bench` will run: transports × workloads × sizes, with a budget per case.</summary>
+internal sealed record BenchPlan(
+    IReadOnlyList<ITransport> Transports,
+    IReadOnlyList<Workload> Workloads,
+    IReadOnlyList<int> Sizes,
+    RunBudget Budget,
+    PinMode Pin,
+    int CoordinatorCpu,
+    int WorkerCpu,
+    bool Quick)
+{
+    /// <summary>How long one case may take before its worker is declared hung.</summary>
+    public TimeSpan CaseTimeout =>
+        Budget.Duration is { } d ? d + Budget.Warmup + TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(120) + Budget.Warmup;
+}

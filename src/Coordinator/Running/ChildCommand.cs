@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace IpcKit.Coordinator.Running;
+
+/// <summary>
+/// An immutable description of a child process to start: program, arguments (always an argument list, never one
+/// string to be split), environment and working directory. <c>With*</c> methods return changed copies.
+/// </summary>
+internal sealed record ChildCommand(string Program)
+{
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    public string? WorkingDirectory { get; init; }
+
+    public ChildCommand WithArguments(params IEnumerable<string> arguments) => this with { Arguments = [.. arguments] };
+
+    public ChildCommand WithEnvironment(string name, string? value) =>
+        this with { Environment = new Dictionary<string, string?>(Environment) { [name] = value } };
+
+    public ChildCommand WithWorkingDirectory(string directory) => this with { WorkingDirectory = directory };
+
+    /// <summary>
+    /// Starts the child with stdin and stdout as raw byte streams for the caller, and stderr collected in the background
+    /// (read concurrently, so the child can never block on a full stderr pipe).
+    /// </summary>
+    /// <param name="whileStarting">Runs right after the process has started, under the same lock: the place to close
+    /// this process's copies of handles the child inherited.</param>
+    public RunningChild Start(Action? whileStarting = null)
+    {
+        var info = new ProcessStartInfo(Program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = WorkingDirectory ?? "",
+        };
+        foreach (string a in Arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in Environment)
+        {
+            info.Environment[k] = v;
+        }
+
+        Process process;
+        DateTimeOffset started;
+        // Any inheritable descriptor alive now is inherited by this child: start children one at a time.
+        lock (IpcKit.Transports.AnonymousPipes.AnonymousPipeTransport.ChildSpawnLock)
+        {
+            try
+            {
+                process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException($"'{Program}' did not start.");
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new InvalidOperationException($"Cannot start '{Program}': {e.Message}", e);
+            }
+
+            started = DateTimeOffset.UtcNow;
+            whileStarting?.Invoke();
+        }
+
+        return new RunningChild(process, started);
+    }
+}
+
+/// <summary>A started child: its streams, the tail of its stderr, and its exit. Disposing kills it if it still runs.</summary>
+internal sealed class RunningChild : IAsyncDisposable
+{
+    private const int StderrKeep = 16 * 1024;
+    private readonly StringBuilder _stderr = new();
+    private readonly Task _stderrPump;
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal RunningChild(Process process, DateTimeOffset started)
+    {
+        Process = process;
+        StartTime = started;
+        Id = process.Id;
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => OnExited();
+        if (process.HasExited)
+        {
+            OnExited();
+        }
+
+        _stderrPump = Task.Run(PumpStderrAsync);
+    }
+
+    public Process Process { get; }
+
+    public int Id { get; }
+
+    public DateTimeOffset StartTime { get; }
+
+    public DateTimeOffset? ExitTime { get; private set; }
+
+    public Stream StandardInput => Process.StandardInput.BaseStream;
+
+    public Stream StandardOutput => Process.StandardOutput.BaseStream;
+
+    /// <summary>Completes with the exit code when the child exits.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    /// <summary>The last 16 KiB the child wrote to stderr, once it has exited and the pipe is drained.</summary>
+    public async Task<string> StderrTailAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _stderrPump.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        lock (_stderr)
+        {
+            return _stderr.ToString().Trim();
+        }
+    }
+
+    /// <summary>Kills the child and everything it started, and waits (bounded) for it to be reaped.</summary>
+    public async Task KillAsync()
+    {
+        try
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        await Exited.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync().ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        Process.Dispose();
+    }
+
+    private void OnExited()
+    {
+        try
+        {
+            ExitTime ??= Process.ExitTime.ToUniversalTime();
+            _exited.TrySetResult(Process.ExitCode);
+        }
+        catch (InvalidOperationException)
+        {
+            _exited.TrySetResult(-1);
+        }
+    }
+
+    private async Task PumpStderrAsync()
+    {
+        var reader = Process.StandardError;
+        var buffer = new char[4096];
+        int n;
+        while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            lock (_stderr)
+            {
+                _stderr.Append(buffer, 0, n);
+                if (_stderr.Length > StderrKeep)
+                {
+                    _stderr.Remove(0, _stderr.Length - StderrKeep);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using IpcKit.Protocol;
+using IpcKit.Transports;
+
+namespace IpcKit.Coordinator.Running;
+
+/// <summary>
+/// One worker process and its two channels: control (its stdin/stdout) and data (the transport under test, on which the
+/// coordinator listens and the worker connects). Owns the worker's whole life: disposing ends the data stream, collects
+/// the worker's result, and kills it if it does not exit in time.
+/// </summary>
+internal sealed class WorkerSession : IAsyncDisposable
+{
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly IListener _listener;
+    private readonly RunningChild _child;
+    private readonly ControlChannel _control;
+    private int _disposed;
+
+    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu)
+    {
+        Transport = transport;
+        _listener = listener;
+        _child = child;
+        _control = control;
+        Data = data;
+        WorkerCpu = workerCpu;
+    }
+
+    public string Transport { get; }
+
+    public IConnection Data { get; }
+
+    public int WorkerPid => _child.Id;
+
+    public int WorkerCpu { get; }
+
+    /// <summary>Completes when the worker process exits.</summary>
+    public Task<int> Exited => _child.Exited;
+
+    /// <summary>The worker's final report, available after dispose when it exited cleanly.</summary>
+    public ResultMessage? Result { get; private set; }
+
+    /// <summary>The command that starts a worker: the apphost beside this program, or `dotnet IpcKit.Worker.dll`.</summary>
+    internal static ChildCommand WorkerCommand()
+    {
+        string dir = AppContext.BaseDirectory;
+        string apphost = Path.Combine(dir, "IpcKit.Worker");
+        if (File.Exists(apphost))
+        {
+            return new ChildCommand(apphost);
+        }
+
+        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        return new ChildCommand(dotnet).WithArguments(dll);
+    }
+
+    public static async Task<WorkerSession> StartAsync(
+        ITransport transport, ConfigureMessage template, string scratchDirectory, CancellationToken cancellationToken)
+    {
+        string name = transport.Scheme;
+        IListener listener;
+        try
+        {
+            listener = await transport.ListenAsync(transport.CreateEphemeralEndpoint(scratchDirectory), cancellationToken);
+        }
+        catch (IpcException e)
+        {
+            throw new WorkerFailedException($"The {name} transport could not listen: {e.Message}", e);
+        }
+
+        RunningChild? child = null;
+        ControlChannel? control = null;
+        try
+        {
+            child = WorkerCommand()
+                .WithEnvironment("DOTNET_gcServer", "0")
+                .Start(whileStarting: () => (listener as IHandleInheritingListener)?.DisposeLocalCopyOfClientHandles());
+            control = new ControlChannel(child.StandardOutput, child.StandardInput);
+            control.Send(template with { Endpoint = listener.Endpoint.ToString() });
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(HandshakeTimeout);
+            var accept = listener.AcceptAsync(deadline.Token).AsTask();
+            var reply = control.ReceiveAsync(deadline.Token).AsTask();
+
+            // Whichever comes first decides: a ready message, an error message, the worker's exit, or the deadline.
+            var first = await Task.WhenAny(reply, child.Exited, Task.Delay(Timeout.Infinite, deadline.Token));
+            if (first == reply && await reply is ReadyMessage ready)
+            {
+                var data = await accept.WaitAsync(HandshakeTimeout, cancellationToken)
+                           ?? throw new WorkerFailedException($"The {name} listener closed before the worker connected.");
+                return new WorkerSession(name, listener, child, control, data, ready.Cpu);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            string why = first switch
+            {
+                _ when first == reply && reply.IsCompletedSuccessfully && reply.Result is ErrorMessage error => $"it reported {error.Kind}: {error.Message}",
+                _ when first == reply && reply.IsCompletedSuccessfully => $"it sent {reply.Result?.GetType().Name ?? "end of stream"} instead of ready",
+                _ when first == reply => $"its control channel failed ({reply.Exception?.InnerException?.Message})",
+                _ when first == child.Exited => $"it exited with code {await child.Exited}{SignalName(await child.Exited)}",
+                _ => $"it did not connect within {HandshakeTimeout.TotalSeconds:0} s",
+            };
+            throw new WorkerFailedException($"The {name} worker failed to start: {why}.{await StderrOf(child)}");
+        }
+        catch
+        {
+            if (control is not null)
+            {
+                await control.DisposeAsync();
+            }
+
+            if (child is not null)
+            {
+                await child.DisposeAsync();
+            }
+
+            await listener.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Turns a failure seen on the data connection into a message about the worker: did it die, and what did it say.</summary>
+    public async Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null)
+    {
+        if (hung is not null)
+        {
+            await _child.KillAsync();
+            return new WorkerFailedException($"The {Transport} worker (pid {WorkerPid}) hung: {hung}; it was killed.{await StderrOf(_child)}", failure);
+        }
+
+        // Give a dying worker a moment to be reaped so that its exit code can be told.
+        try
+        {
+            await _child.Exited.WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        if (_child.Exited.IsCompleted)
+        {
+            int code = await _child.Exited;
+            return new WorkerFailedException(
+                $"The {Transport} worker (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}. {failure.Message}{await StderrOf(_child)}", failure);
+        }
+
+        return new WorkerFailedException($"The {Transport} transport failed during the run: {failure.Message}{await StderrOf(_child)}", failure);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // End of stream on the data connection tells the worker to report and exit.
+            await Data.DisposeAsync();
+            using var deadline = new CancellationTokenSource(ExitTimeout);
+            try
+            {
+                while (await _control.ReceiveAsync(deadline.Token) is { } message)
+                {
+                    if (message is ResultMessage result)
+                    {
+                        Result = result;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IpcException or OperationCanceledException)
+            {
+            }
+
+            try
+            {
+                await _child.Exited.WaitAsync(ExitTimeout);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+        finally
+        {
+            await _control.DisposeAsync();
+            await _child.DisposeAsync(); // kills it if it is still there
+            await _listener.DisposeAsync();
+        }
+    }
+
+    private static string SignalName(int exitCode) => exitCode switch
+    {
+        137 => " (killed by SIGKILL)",
+        139 => " (SIGSEGV)",
+        134 => " (SIGABRT)",
+        143 => " (SIGTERM)",
+        > 128 and < 160 => $" (signal {exitCode - 128})",
+        _ => "",
+    };
+
+    private static async Task<string> StderrOf(RunningChild child)
+    {
+        string tail = await child.StderrTailAsync(TimeSpan.FromSeconds(1));
+        return tail.Length == 0 ? " The worker wrote nothing to stderr." : $" Worker stderr:\n{tail}";
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using IpcKit.Protocol;
+using IpcKit.Transports;
+
+namespace IpcKit.Coordinator.Workloads;
+
+/// <summary>
+/// A one-way stream: the coordinator sends messages as fast as the transport takes them; the worker checks each one
+/// and acknowledges the last. Timed from the first send to the acknowledgement, so nothing still in flight is counted.
+/// The latency figures of a throughput case are per-message times within batches of sends (back-pressure shows there).
+/// </summary>
+internal sealed class ThroughputWorkload : Workload
+{
+    public override string Name => "throughput";
+
+    public override string Description => "one-way stream, timed from the first send to the worker's acknowledgement of the last";
+
+    public override WorkerRole WorkerRole => WorkerRole.Sink;
+
+    public override CaseMeasurement Run(IConnection data, int messageSize, RunBudget budget)
+    {
+        var message = new byte[messageSize];
+        MessageStamp.FillPattern(message, messageSize);
+        ulong payloadSum = MessageStamp.PayloadSum(message);
+
+        // Warm up with a complete stream of its own, acknowledged like the real one.
+        Stream(data, message, payloadSum, new RunBudget(null, budget.Warmup, TimeSpan.Zero), samples: null, out _);
+
+        var samples = new Samples(budget.Iterations is { } n ? Math.Max(16, n / BatchSize(messageSize)) : null);
+        long start = Stopwatch.GetTimestamp();
+        long sent = Stream(data, message, payloadSum, budget, samples, out var ack);
+        double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return new CaseMeasurement(sent, samples.Values, samples.Count, elapsed, sent * messageSize, sent, ack.Received, ack.Lost, ack.Corrupted);
+    }
+
+    private static int BatchSize(int messageSize) => Math.Clamp(65536 / messageSize, 1, 256);
+
+    private static long Stream(IConnection data, byte[] message, ulong payloadSum, RunBudget budget, Samples? samples, out (long Received, long Corrupted, long Lost) ack)
+    {
+        int batch = BatchSize(message.Length);
+        long start = Stopwatch.GetTimestamp();
+        long batchStart = start;
+        long i = 0;
+        bool last;
+        do
+        {
+            last = !budget.More(i + 1, start);
+            uint flags = (i == 0 ? MessageStamp.FirstFlag : 0) | (last ? MessageStamp.LastFlag : 0);
+            MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
+            data.Send(message);
+            i++;
+            if (samples is not null && i % batch == 0)
+            {
+                long now = Stopwatch.GetTimestamp();
+                samples.Add(ToNs(now - batchStart) / batch);
+                batchStart = now;
+            }
+        }
+        while (!last);
+
+        var reply = data.Receive() ?? throw new ConnectionClosedException("The worker closed the connection before acknowledging the stream.");
+        if (!MessageStamp.TryReadAck(reply.Span, out long received, out long corrupted, out long lost))
+        {
+            throw new ProtocolViolationException($"The worker's acknowledgement is malformed ({reply.Length} bytes).");
+        }
+
+        ack = (received, corrupted, lost);
+        return i;
+    }
+}

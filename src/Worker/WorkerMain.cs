@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using IpcKit.Protocol;
+using IpcKit.Transports;
+
+namespace IpcKit.Worker;
+
+internal static class WorkerMain
+{
+    private static readonly TimeSpan ConfigureTimeout = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length > 0 && args[0] is "-h" or "--help")
+        {
+            Console.Error.WriteLine("IpcKit.Worker is started by `ipckit`; it speaks the control protocol on stdin/stdout (docs/protocol.md).");
+            return 0;
+        }
+
+        var control = new ControlChannel(Console.OpenStandardInput(), Console.OpenStandardOutput());
+        try
+        {
+            using var configureDeadline = new CancellationTokenSource(ConfigureTimeout);
+            if (await control.ReceiveAsync(configureDeadline.Token) is not ConfigureMessage configure)
+            {
+                Console.Error.WriteLine("ipckit-worker: expected a configure message first.");
+                return 2;
+            }
+
+            await using IConnection data = await TransportRegistry.Default.ConnectAsync(Endpoint.Parse(configure.Endpoint));
+            WatchCoordinator(control, data);
+
+            var start = ProcessCounters.Read(Environment.ProcessId);
+            var role = new RoleRunner(data, configure);
+            var thread = new Thread(role.Run) { IsBackground = true, Name = "ipckit-worker-io" };
+            thread.Start();
+            int cpu = await role.Pinned.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            control.Send(new ReadyMessage(Environment.ProcessId, cpu));
+
+            await role.Done.Task;
+            var spent = ProcessCounters.Read(Environment.ProcessId).Since(start);
+            control.Send(new ResultMessage(role.Verifier.Received, role.Verifier.Corrupted, role.Verifier.Lost, spent));
+            return 0;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"ipckit-worker: {e.GetType().Name}: {e.Message}");
+            try
+            {
+                control.Send(new ErrorMessage(e.GetType().Name, e.Message));
+            }
+            catch (IpcException)
+            {
+                // The coordinator is gone; stderr is all there is.
+            }
+
+            return 1;
+        }
+        finally
+        {
+            await control.DisposeAsync();
+        }
+    }
+
+    /// <summary>End of stream on stdin means the coordinator is gone: abort the data connection and leave.</summary>
+    private static void WatchCoordinator(ControlChannel control, IConnection data) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (await control.ReceiveAsync() is not null)
+                {
+                    // No control messages are expected after configure; ignore any.
+                }
+            }
+            catch (IpcException)
+            {
+            }
+
+            data.Abort();
+            Console.Error.WriteLine("ipckit-worker: the coordinator closed the control channel; exiting.");
+            Environment.Exit(3);
+        });
+}
+
+/// <summary>Runs the worker's role on a dedicated (optionally pinned) thread with the blocking API.</summary>
+internal sealed class RoleRunner(IConnection data, ConfigureMessage configure)
+{
+    public TaskCompletionSource<int> Pinned { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public StreamVerifier Verifier { get; } = new();
+
+    public void Run()
+    {
+        try
+        {
+            if (configure.Cpu >= 0)
+            {
+                Affinity.PinCurrentThread(configure.Cpu);
+            }
+
+            Pinned.SetResult(configure.Cpu >= 0 ? Affinity.CurrentCpu() : -1);
+            switch (configure.Role)
+            {
+                case WorkerRole.Echo: Echo(); break;
+                case WorkerRole.Sink: Sink(); break;
+                case WorkerRole.Source: Source(); break;
+                case WorkerRole.Reply: Reply(); break;
+                default: throw new InvalidOperationException($"Unknown role {configure.Role}.");
+            }
+
+            Done.SetResult();
+        }
+        catch (Exception e)
+        {
+            Pinned.TrySetException(e);
+            Done.TrySetException(e);
+        }
+    }
+
+    private void Echo()
+    {
+        // The coordinator verifies what comes back; checking here too would add to every round trip.
+        while (data.Receive() is { } message)
+        {
+            data.Send(message.Span);
+        }
+    }
+
+    private void Sink()
+    {
+        var ack = new byte[MessageStamp.AckSize];
+        while (data.Receive() is { } message)
+        {
+            uint flags = Verifier.Check(message.Span);
+            if ((flags & MessageStamp.LastFlag) != 0)
+            {
+                MessageStamp.WriteAck(ack, Verifier.Received, Verifier.Corrupted, Verifier.Lost);
+                data.Send(ack);
+            }
+        }
+    }
+
+    private void Source()
+    {
+        var message = new byte[Math.Max(configure.MessageSize, MessageStamp.HeaderSize)];
+        MessageStamp.FillPattern(message, message.Length);
+        ulong payloadSum = MessageStamp.PayloadSum(message);
+        for (long i = 0; i < configure.Count; i++)
+        {
+            uint flags = (i == 0 ? MessageStamp.FirstFlag : 0) | (i == configure.Count - 1 ? MessageStamp.LastFlag : 0);
+            MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
+            data.Send(message);
+        }
+
+        // Wait for the acknowledgement, then for the end of stream.
+        while (data.Receive() is not null)
+        {
+        }
+    }
+
+    private void Reply() => RequestReply.Serve(data, Verifier);
+}
