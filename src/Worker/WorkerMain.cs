@@ -9,6 +9,12 @@ internal static class WorkerMain
 {
     private static readonly TimeSpan ConfigureTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Fault injection for IpcKit's own end-to-end tests, like a dummy child program: <c>fail-start</c> exits before
+    /// connecting; <c>hang</c> stops answering after 1000 messages. Unset in normal use.
+    /// </summary>
+    internal const string FaultVariable = "IPCKIT_WORKER_FAULT";
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length > 0 && args[0] is "-h" or "--help")
@@ -27,11 +33,18 @@ internal static class WorkerMain
                 return 2;
             }
 
+            string? fault = Environment.GetEnvironmentVariable(FaultVariable);
+            if (fault == "fail-start")
+            {
+                Console.Error.WriteLine("ipckit-worker: simulated start failure (IPCKIT_WORKER_FAULT=fail-start)");
+                return 1;
+            }
+
             await using IConnection data = await TransportRegistry.Default.ConnectAsync(Endpoint.Parse(configure.Endpoint));
             WatchCoordinator(control, data);
 
             var start = ProcessCounters.Read(Environment.ProcessId);
-            var role = new RoleRunner(data, configure);
+            var role = new RoleRunner(data, configure) { HangAfter = fault == "hang" ? 1000 : long.MaxValue };
             var thread = new Thread(role.Run) { IsBackground = true, Name = "ipckit-worker-io" };
             thread.Start();
             int cpu = await role.Pinned.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -92,6 +105,9 @@ internal sealed class RoleRunner(IConnection data, ConfigureMessage configure)
 
     public StreamVerifier Verifier { get; } = new();
 
+    /// <summary>For tests: stop answering after this many messages (see WorkerMain.FaultVariable).</summary>
+    public long HangAfter { get; init; } = long.MaxValue;
+
     public void Run()
     {
         try
@@ -123,8 +139,14 @@ internal sealed class RoleRunner(IConnection data, ConfigureMessage configure)
     private void Echo()
     {
         // The coordinator verifies what comes back; checking here too would add to every round trip.
+        long count = 0;
         while (data.Receive() is { } message)
         {
+            if (++count > HangAfter)
+            {
+                Thread.Sleep(Timeout.Infinite);
+            }
+
             data.Send(message.Span);
         }
     }

@@ -61,6 +61,11 @@ internal static class BenchCommand
         Description = "CPUs to pin to, as A or A,B (coordinator, worker). Default: the first two this process may use.",
     };
 
+    private static readonly Option<string?> CaseTimeoutOption = new("--case-timeout")
+    {
+        Description = "How long one case may run before its worker is declared hung and killed. Default: the case's duration + warm-up + 30s (120s with --iterations).",
+    };
+
     private static readonly Option<string> FormatOption = new("--format", "-f")
     {
         Description = "table (for people) or json (for scripts; docs/json-schema.md).",
@@ -77,7 +82,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            PinOption, CpusOption, FormatOption, OutputOption,
+            PinOption, CpusOption, CaseTimeoutOption, FormatOption, OutputOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -85,9 +90,7 @@ internal static class BenchCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var stderr = AnsiConsole.Create(Console.IsErrorRedirected
-            ? new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors }
-            : new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var stderr = Terminal.Error;
         BenchPlan plan;
         string format;
         try
@@ -141,17 +144,7 @@ internal static class BenchCommand
         };
 
         var output = parse.GetValue(OutputOption);
-        var terminal = Console.IsOutputRedirected
-            ? AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors })
-            : AnsiConsole.Console;
-        foreach (var console in new[] { terminal, stderr })
-        {
-            // Piped output has no window to fit: do not wrap the tables at 80 columns.
-            if (Console.IsOutputRedirected || Console.IsErrorRedirected)
-            {
-                console.Profile.Width = Math.Max(console.Profile.Width, 160);
-            }
-        }
+        var terminal = Terminal.Out;
 
         if (output is not null)
         {
@@ -180,9 +173,7 @@ internal static class BenchCommand
     private static string RenderTable(BenchReport report)
     {
         var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 200;
-        ConsoleExporter.Write(console, report);
+        ConsoleExporter.Write(Terminal.Plain(writer), report);
         return writer.ToString();
     }
 
@@ -231,6 +222,10 @@ internal static class BenchCommand
             throw new UsageException($"--pin split needs two different CPUs; this process may use {string.Join(",", allowed)}.");
         }
 
-        return new BenchPlan(transports, workloads, sizes, new RunBudget(iterations, duration, warmup), pin, coordinatorCpu, workerCpu, quick);
+        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.Duration(timeoutText, "--case-timeout") : null;
+        return new BenchPlan(transports, workloads, sizes, new RunBudget(iterations, duration, warmup), pin, coordinatorCpu, workerCpu, quick)
+        {
+            CaseTimeoutOverride = caseTimeout,
+        };
     }
 }

@@ -19,14 +19,14 @@ internal static class ListCommand
                 table.AddRow(Markup.Escape(t.Scheme), Markup.Escape(string.Join(", ", t.Aliases)), Markup.Escape(t.Description));
             }
 
-            AnsiConsole.Write(table);
+            Terminal.Out.Write(table);
             var workloads = new Table().Border(TableBorder.Simple).AddColumns("workload", "what it measures");
             foreach (var w in Workload.All)
             {
                 workloads.AddRow(w.Name, Markup.Escape(w.Description));
             }
 
-            AnsiConsole.Write(workloads);
+            Terminal.Out.Write(workloads);
             return ExitCodes.Success;
         });
         return command;

@@ -27,7 +27,10 @@ internal sealed record BenchPlan(
     int WorkerCpu,
     bool Quick)
 {
+    /// <summary>Set by --case-timeout.</summary>
+    public TimeSpan? CaseTimeoutOverride { get; init; }
+
     /// <summary>How long one case may take before its worker is declared hung.</summary>
-    public TimeSpan CaseTimeout =>
-        Budget.Duration is { } d ? d + Budget.Warmup + TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(120) + Budget.Warmup;
+    public TimeSpan CaseTimeout => CaseTimeoutOverride ??
+        (Budget.Duration is { } d ? d + Budget.Warmup + TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(120) + Budget.Warmup);
 }

@@ -1,0 +1,178 @@
+using System.Text.Json;
+
+namespace IpcKit.EndToEnd.Tests;
+
+/// <summary>`ipckit bench` as a user runs it: real coordinator, real workers, real OS objects.</summary>
+public sealed class BenchTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ipckit-e2e-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task I_can_run_a_quick_bench_of_every_stream_transport_to_a_json_file()
+    {
+        string output = Path.Combine(_dir, "r.json");
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe,anon-pipe,unix,tcp", "--quick", "--format", "json", "--output", output]);
+        Assert.Equal(0, await run.WaitForExitAsync());
+        run.Workers();
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        var env = root.GetProperty("environment");
+        foreach (string key in new[] { "cpuModel", "cores", "os", "dotNet" })
+        {
+            Assert.True(env.TryGetProperty(key, out _), $"environment.{key} is missing");
+        }
+
+        var results = root.GetProperty("results").EnumerateArray().ToList();
+        foreach (string transport in new[] { "pipe", "anon-pipe", "unix", "tcp" })
+        {
+            foreach (string workload in new[] { "latency", "throughput" })
+            {
+                var mine = results.Where(r => r.GetProperty("transport").GetString() == transport && r.GetProperty("workload").GetString() == workload).ToList();
+                Assert.True(mine.Count > 0, $"no {workload} result for {transport}");
+                foreach (var r in mine)
+                {
+                    var integrity = r.GetProperty("integrity");
+                    Assert.Equal(0, integrity.GetProperty("lost").GetInt64());
+                    Assert.Equal(0, integrity.GetProperty("corrupted").GetInt64());
+                    Assert.Equal(integrity.GetProperty("sent").GetInt64(), integrity.GetProperty("received").GetInt64());
+                    Assert.True(r.GetProperty("operations").GetInt64() > 0);
+                    var latency = r.GetProperty("latency");
+                    long p50 = latency.GetProperty("p50Ns").GetInt64();
+                    Assert.InRange(p50, 1, latency.GetProperty("p99Ns").GetInt64());
+                    Assert.True(latency.GetProperty("p999Ns").GetInt64() <= latency.GetProperty("maxNs").GetInt64());
+                    Assert.True(r.GetProperty("messagesPerSecond").GetDouble() > 0);
+                    Assert.True(r.GetProperty("bytesPerSecond").GetDouble() > 0);
+                    Assert.Equal("none", r.GetProperty("pin").GetString());
+                    Assert.True(r.GetProperty("cpu").GetProperty("worker").GetProperty("voluntaryContextSwitches").GetInt64() >= 0);
+                }
+            }
+        }
+
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
+    public async Task The_table_shows_latency_and_throughput_rows_and_the_pinning()
+    {
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--quick", "--pin", "same"]);
+        Assert.Equal(0, await run.WaitForExitAsync());
+        Assert.Contains("latency", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("throughput", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("pin: same", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("│ pipe", run.Stdout, StringComparison.Ordinal);
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
+    public async Task An_unknown_transport_is_refused_with_the_valid_names()
+    {
+        var (code, stdout, stderr) = await IpcKitProcess.RunAsync("bench", "--transport", "pigeon");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown transport 'pigeon'", stderr, StringComparison.Ordinal);
+        foreach (string name in new[] { "pipe", "anon-pipe", "unix", "tcp" })
+        {
+            Assert.Contains(name, stderr, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("", stdout.Trim());
+    }
+
+    [Theory]
+    [InlineData("--sizes", "12")]
+    [InlineData("--sizes", "lots")]
+    [InlineData("--duration", "soon")]
+    [InlineData("--pin", "left")]
+    [InlineData("--workload", "sprint")]
+    [InlineData("--format", "xml")]
+    [InlineData("--no-such-option", "1")]
+    public async Task Bad_arguments_exit_with_code_2_and_say_why(string option, string value)
+    {
+        var (code, _, stderr) = await IpcKitProcess.RunAsync("bench", "--transport", "pipe", option, value);
+        Assert.Equal(2, code);
+        Assert.Contains("error", stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_worker_killed_mid_run_gives_a_clear_error_and_a_nonzero_exit()
+    {
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "unix", "--workload", "latency", "--sizes", "64", "--duration", "60s"]);
+        await run.WaitForStderrAsync("unix: latency, 64");
+        int worker = Assert.Single(run.Workers());
+
+        Assert.Equal(0, Kill(worker, 9));
+
+        Assert.Equal(3, await run.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("worker", run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("SIGKILL", run.Stdout + run.Stderr, StringComparison.Ordinal);
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
+    public async Task A_worker_that_fails_to_start_is_reported_with_its_stderr()
+    {
+        await using var run = IpcKitProcess.Start(
+            ["bench", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--quick"],
+            new Dictionary<string, string> { ["IPCKIT_WORKER_FAULT"] = "fail-start" });
+        Assert.Equal(3, await run.WaitForExitAsync());
+        string all = run.Stdout + run.Stderr;
+        Assert.Contains("The tcp worker failed to start", all, StringComparison.Ordinal);
+        Assert.Contains("simulated start failure", all, StringComparison.Ordinal);
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
+    public async Task A_hung_worker_is_killed_after_the_case_timeout()
+    {
+        await using var run = IpcKitProcess.Start(
+            ["bench", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--case-timeout", "3s"],
+            new Dictionary<string, string> { ["IPCKIT_WORKER_FAULT"] = "hang" });
+        await run.WaitForStderrAsync("pipe: latency, 64");
+        run.Workers();
+        Assert.Equal(3, await run.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("hung", run.Stdout + run.Stderr, StringComparison.Ordinal);
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
+    public async Task Ctrl_C_stops_the_workers_and_removes_the_files()
+    {
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--workload", "throughput", "--sizes", "1KiB", "--duration", "60s"]);
+        await run.WaitForStderrAsync("pipe: throughput, 1KiB");
+        run.Workers();
+
+        run.Signal(2); // SIGINT, what Ctrl+C sends
+
+        Assert.Equal(130, await run.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
+    public async Task A_worker_exits_by_itself_when_its_coordinator_is_killed_and_the_next_run_sweeps_the_leftovers()
+    {
+        int coordinator;
+        int worker;
+        await using (var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s"]))
+        {
+            await run.WaitForStderrAsync("pipe: latency, 64");
+            worker = Assert.Single(run.Workers());
+            coordinator = run.Pid;
+            run.Signal(9);
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.True(await IpcKitProcess.WaitForPidExitAsync(worker, TimeSpan.FromSeconds(10)), "the orphaned worker kept running");
+        Assert.NotEmpty(IpcKitProcess.LeftoversOf(coordinator)); // SIGKILL leaves the scratch directory and pipe file
+
+        await using var next = IpcKitProcess.Start(["bench", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--iterations", "100"]);
+        Assert.Equal(0, await next.WaitForExitAsync());
+        Assert.Contains("left by an ipckit run that no longer exists", next.Stderr, StringComparison.Ordinal);
+        Assert.Empty(IpcKitProcess.LeftoversOf(coordinator));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+}

@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading.Channels;
+
+namespace IpcKit.EndToEnd.Tests;
+
+/// <summary>
+/// The real `ipckit` (the coordinator binary built from this tree) in its own process: its output, its workers, and
+/// what it leaves on disk. Disposing kills whatever is left, so a failing test cannot leak processes.
+/// </summary>
+internal sealed partial class IpcKitProcess : IAsyncDisposable
+{
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly Channel<string> _stderrLines = Channel.CreateUnbounded<string>();
+    private readonly HashSet<int> _workers = [];
+
+    private IpcKitProcess(Process process)
+    {
+        _process = process;
+        Pid = process.Id;
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } l) { lock (_stdout) { _stdout.AppendLine(l); } } };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } l)
+            {
+                lock (_stderr)
+                {
+                    _stderr.AppendLine(l);
+                }
+
+                _stderrLines.Writer.TryWrite(l);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Pid { get; }
+
+    public string Stdout { get { lock (_stdout) { return _stdout.ToString(); } } }
+
+    public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
+
+    public static string BinaryDirectory => AppContext.BaseDirectory;
+
+    public static IpcKitProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(Path.Combine(BinaryDirectory, "IpcKit.Coordinator"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? BinaryDirectory,
+        };
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
+        return new IpcKitProcess(Process.Start(info)!);
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        await using var run = Start(args);
+        int code = await run.WaitForExitAsync();
+        return (code, run.Stdout, run.Stderr);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout ?? Deadline);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"ipckit did not exit within {(timeout ?? Deadline).TotalSeconds} s.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+
+        _process.WaitForExit(); // drains the output handlers
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until ipckit prints a stderr line containing <paramref name="text"/> (its progress lines).</summary>
+    public async Task WaitForStderrAsync(string text, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? Deadline);
+        try
+        {
+            while (!(await _stderrLines.Reader.ReadAsync(cts.Token)).Contains(text, StringComparison.Ordinal))
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"ipckit never printed '{text}'. stderr:\n{Stderr}");
+        }
+    }
+
+    /// <summary>The worker processes ipckit has started and that still run, remembered for the leak check.</summary>
+    public IReadOnlyList<int> Workers()
+    {
+        var found = ChildrenOf(Pid);
+        lock (_workers)
+        {
+            _workers.UnionWith(found);
+        }
+
+        return found;
+    }
+
+    public void Signal(int signal) => Assert.Equal(0, Kill(Pid, signal));
+
+    /// <summary>Asserts that no worker of this run still runs and that its scratch and pipe files are gone.</summary>
+    public async Task AssertNothingLeftAsync()
+    {
+        int[] workers;
+        lock (_workers)
+        {
+            workers = [.. _workers];
+        }
+
+        foreach (int worker in workers)
+        {
+            Assert.True(await WaitForPidExitAsync(worker, TimeSpan.FromSeconds(15)), $"worker {worker} is still running");
+        }
+
+        Assert.Empty(LeftoversOf(Pid));
+    }
+
+    /// <summary>Files a coordinator with this pid may create: its scratch directory and named-pipe sockets.</summary>
+    public static IReadOnlyList<string> LeftoversOf(int pid) =>
+    [
+        .. Directory.EnumerateFileSystemEntries(Path.GetTempPath())
+            .Where(p => Path.GetFileName(p).StartsWith($"ipckit-{pid}-", StringComparison.Ordinal)
+                        || Path.GetFileName(p).StartsWith($"CoreFxPipe_ipckit-{pid}-", StringComparison.Ordinal)),
+        .. Directory.Exists("/dev/shm")
+            ? Directory.EnumerateFileSystemEntries("/dev/shm").Where(p => Path.GetFileName(p).Contains($"ipckit-{pid}-", StringComparison.Ordinal))
+            : [],
+    ];
+
+    public static IReadOnlyList<int> ChildrenOf(int pid)
+    {
+        try
+        {
+            return [.. Directory.EnumerateDirectories($"/proc/{pid}/task")
+                .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Select(int.Parse)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Waits for any process (not only a child) to exit, through a pidfd: no polling, no sleeping.</summary>
+    public static async Task<bool> WaitForPidExitAsync(int pid, TimeSpan timeout)
+    {
+        int fd = (int)Syscall(434 /* pidfd_open */, pid, 0);
+        if (fd < 0)
+        {
+            return true; // ESRCH: already gone
+        }
+
+        try
+        {
+            return await Task.Run(() =>
+            {
+                var poll = new PollFd { Fd = fd, Events = 1 /* POLLIN */ };
+                return Poll(ref poll, 1, (int)timeout.TotalMilliseconds) > 0;
+            });
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(Deadline);
+        }
+
+        int[] workers;
+        lock (_workers)
+        {
+            workers = [.. _workers];
+        }
+
+        foreach (int worker in workers)
+        {
+            _ = Kill(worker, 9);
+        }
+
+        _process.Dispose();
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, int pid, int flags);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(ref PollFd fds, ulong count, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
