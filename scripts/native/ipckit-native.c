@@ -65,7 +65,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     o->cpu_a = 0;
     o->cpu_b = 1;
     o->capacity = 1u << 20;
-    o->spin = 2000;
+    o->spin = 500;
     o->timeout_s = 600;
     o->pool = 512u << 20;
 
