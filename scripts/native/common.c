@@ -134,6 +134,15 @@ int peer_alive(void)
     return 1;
 }
 
+int spin_pause(unsigned long *spins)
+{
+    cpu_relax();
+    unsigned long n = ++*spins;
+    if ((n & YIELD_SPINS) == 0) sched_yield();
+    if ((n & LIVENESS_SPINS) == 0 && !peer_alive()) return 0;
+    return 1;
+}
+
 static int describe_child_exit(int st)
 {
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && !g_report->failed) return 0;

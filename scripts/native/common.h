@@ -17,6 +17,12 @@
 /* Two 64-byte lines: adjacent-line prefetchers pull pairs of lines, so shared words sit 128 bytes apart. */
 #define CACHE_SPACING 128
 
+/* Pure spinners yield the CPU every YIELD_SPINS pauses (~0.2 ms here) so that a run where both processes share
+ * one CPU (--pin same, or an unlucky --pin none) still finishes; it never triggers when the peer is on another
+ * CPU and responsive. Liveness of the peer is checked every LIVENESS_SPINS pauses. */
+#define YIELD_SPINS 0x3FFFu
+#define LIVENESS_SPINS 0xFFFFFu
+
 /* Stream framing (IpcKit wire format): u32 little-endian payload length, then the payload. */
 #define FRAME_HEADER 4
 #define COALESCE_LIMIT (16 * 1024)
@@ -102,6 +108,9 @@ static inline uint64_t get_u64le(const uint8_t *p)
     for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
     return v;
 }
+
+/* One pause in a spin loop; sched_yield and a peer liveness check now and then. Returns 0 if the peer is gone. */
+int spin_pause(unsigned long *spins);
 
 /* Checks one received message against the expected length and sequence number. */
 static inline void seq_verify(struct seq_check *c, const uint8_t *payload, size_t len, size_t expected_len)

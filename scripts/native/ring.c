@@ -23,7 +23,6 @@
 
 #define PAD_RECORD 0xFFFFFFFFu
 #define CTRL_BYTES 4096
-#define LIVENESS_SPINS 0xFFFFFu
 
 struct ring_ctrl {
     _Alignas(CACHE_SPACING) _Atomic uint64_t head;
@@ -73,8 +72,7 @@ static int wait_ge(struct ring_end *e, _Atomic uint64_t *ctr, _Atomic uint32_t *
             return 0;
         }
         if (!e->futex || spins < e->spin) {
-            cpu_relax();
-            if ((++spins & LIVENESS_SPINS) == 0 && !peer_alive()) {
+            if (!spin_pause(&spins)) {
                 set_error("peer process is gone");
                 return -1;
             }
