@@ -10,7 +10,7 @@ public ref partial struct MessagePackWriter
     /// </summary>
     /// <param name="typeCode">The application's type code, 0 to 127; -128 to -1 are reserved by the specification (-1 is the timestamp).</param>
     /// <param name="data">The extension's payload.</param>
-    public void WriteExtension(sbyte typeCode, ReadOnlySpan<byte> data)
+    public void WriteExtension(sbyte typeCode, scoped ReadOnlySpan<byte> data)
     {
         WriteExtensionHeader(typeCode, data.Length);
         WriteRaw(data);

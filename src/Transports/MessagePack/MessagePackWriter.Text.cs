@@ -24,7 +24,7 @@ public ref partial struct MessagePackWriter
 
     /// <summary>Writes text as a UTF-8 string (fixstr, str8, str16 or str32).</summary>
     /// <exception cref="ArgumentException">The text holds an unpaired surrogate, which has no UTF-8 encoding.</exception>
-    public void WriteString(ReadOnlySpan<char> value)
+    public void WriteString(scoped ReadOnlySpan<char> value)
     {
         if (value.Length <= OnePassCharLimit)
         {
@@ -64,7 +64,7 @@ public ref partial struct MessagePackWriter
 
     /// <summary>Writes bytes that already are UTF-8 text as a string (fixstr, str8, str16 or str32).</summary>
     /// <exception cref="ArgumentException"><paramref name="utf8"/> is not valid UTF-8.</exception>
-    public void WriteString(ReadOnlySpan<byte> utf8)
+    public void WriteString(scoped ReadOnlySpan<byte> utf8)
     {
         if (!Utf8.IsValid(utf8))
         {

@@ -167,7 +167,7 @@ public ref partial struct MessagePackWriter
     }
 
     /// <summary>Writes bytes as bin8, bin16 or bin32.</summary>
-    public void WriteBinary(ReadOnlySpan<byte> value)
+    public void WriteBinary(scoped ReadOnlySpan<byte> value)
     {
         WriteBinaryHeader(value.Length);
         WriteRaw(value);
@@ -234,7 +234,7 @@ public ref partial struct MessagePackWriter
     }
 
     /// <summary>Copies bytes to the output as they are. Use it after a Write*Header method, or to splice in already encoded MessagePack.</summary>
-    public void WriteRaw(ReadOnlySpan<byte> bytes)
+    public void WriteRaw(scoped ReadOnlySpan<byte> bytes)
     {
         while (!bytes.IsEmpty)
         {

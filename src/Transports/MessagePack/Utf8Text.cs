@@ -21,11 +21,24 @@ internal static class Utf8Text
         }
     }
 
-    /// <summary>Decodes a string that spans several segments.</summary>
+    /// <summary>Decodes a string that may span several segments (copied to one pooled buffer first: this is the rare path).</summary>
     public static string Decode(in ReadOnlySequence<byte> utf8, long offset)
     {
-        Validate(utf8, offset);
-        return Strict.GetString(utf8);
+        if (utf8.IsSingleSegment)
+        {
+            return Decode(utf8.FirstSpan, offset);
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)utf8.Length);
+        try
+        {
+            utf8.CopyTo(buffer);
+            return Decode(buffer.AsSpan(0, (int)utf8.Length), offset);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Throws <see cref="MessagePackException"/> unless the bytes are valid UTF-8.</summary>
@@ -55,22 +68,15 @@ internal static class Utf8Text
             return;
         }
 
-        Decoder decoder = Strict.GetDecoder();
-        long segmentStart = offset;
-        long remaining = utf8.Length;
-        foreach (ReadOnlyMemory<byte> segment in utf8)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)utf8.Length);
+        try
         {
-            remaining -= segment.Length;
-            try
-            {
-                _ = decoder.GetCharCount(segment.Span, flush: remaining == 0);
-            }
-            catch (DecoderFallbackException ex)
-            {
-                throw Invalid(segmentStart, ex);
-            }
-
-            segmentStart += segment.Length;
+            utf8.CopyTo(buffer);
+            Validate(buffer.AsSpan(0, (int)utf8.Length), offset);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
