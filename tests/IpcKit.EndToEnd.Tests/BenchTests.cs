@@ -56,6 +56,21 @@ public sealed class BenchTests : IDisposable
     }
 
     [Fact]
+    public async Task The_request_workload_carries_typed_orders_without_loss()
+    {
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "unix", "--workload", "request", "--quick", "--format", "json"]);
+        Assert.Equal(0, await run.WaitForExitAsync());
+        using var json = JsonDocument.Parse(run.Stdout);
+        var result = Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
+        Assert.Equal("request", result.GetProperty("workload").GetString());
+        Assert.True(result.GetProperty("operations").GetInt64() > 0);
+        Assert.Equal(0, result.GetProperty("integrity").GetProperty("lost").GetInt64());
+        Assert.Equal(0, result.GetProperty("integrity").GetProperty("corrupted").GetInt64());
+        Assert.True(result.GetProperty("bytesPerSecond").GetDouble() > 0);
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
     public async Task The_table_shows_latency_and_throughput_rows_and_the_pinning()
     {
         await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--quick", "--pin", "same"]);
