@@ -1,5 +1,6 @@
 using IpcKit.Transports.AnonymousPipes;
 using IpcKit.Transports.NamedPipes;
+using IpcKit.Transports.SharedMemory;
 using IpcKit.Transports.Tcp;
 using IpcKit.Transports.UnixSockets;
 
@@ -34,6 +35,7 @@ public sealed class TransportRegistry
         new AnonymousPipeTransport(),
         new UnixSocketTransport(),
         new TcpTransport(),
+        new MmfTransport(),
     ]);
 
     /// <summary>The transports, in registration order.</summary>
