@@ -1,4 +1,5 @@
 using IpcKit.Transports.AnonymousPipes;
+using IpcKit.Transports.InProcess;
 using IpcKit.Transports.NamedPipes;
 using IpcKit.Transports.SharedMemory;
 using IpcKit.Transports.Tcp;
@@ -36,6 +37,7 @@ public sealed class TransportRegistry
         new UnixSocketTransport(),
         new TcpTransport(),
         new MmfTransport(),
+        new ThreadTransport(),
     ]);
 
     /// <summary>The transports, in registration order.</summary>
