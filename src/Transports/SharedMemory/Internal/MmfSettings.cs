@@ -44,9 +44,10 @@ internal sealed record MmfSettings(string Name, long Capacity, MmfWait Wait, str
             return fallback;
         }
 
-        if (!ByteSize.TryParse(text, out long capacity) || RingLayout.CheckCapacity(capacity) is not null)
+        string? error = !ByteSize.TryParse(text, out long capacity) ? $"'{text}' is not a size" : RingLayout.CheckCapacity(capacity);
+        if (error is not null)
         {
-            throw new ArgumentException($"In {endpoint}: {RingLayout.CheckCapacity(capacity) ?? $"'{text}' is not a size"} (for example capacity=1MiB).", nameof(endpoint));
+            throw new ArgumentException($"In {endpoint}: {error} (for example capacity=1MiB).", nameof(endpoint));
         }
 
         return capacity;
