@@ -38,6 +38,8 @@ public sealed class TransportRegistry
         new TcpTransport(),
         new MmfTransport(),
         new ThreadTransport(),
+        new ChannelTransport(),
+        new SharedTransport(),
     ]);
 
     /// <summary>The transports, in registration order.</summary>
