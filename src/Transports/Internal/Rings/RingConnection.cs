@@ -228,6 +228,9 @@ internal sealed class RingConnection : IConnection
         }
 
         bool aborted = Interlocked.Exchange(ref _stop.Value, StopFlag.Disposed) == StopFlag.Aborted;
+        // The receiver marks itself busy with a plain store and then reads the stop flag; this barrier makes every
+        // thread's pending stores visible, so below we either see it busy or it sees the stop flag.
+        Interlocked.MemoryBarrierProcessWide();
         _rxWaiter.WakeSelf();
         _txWaiter.WakeSelf();
         _rxAsync.Dispose();
@@ -375,11 +378,14 @@ internal sealed class RingConnection : IConnection
 
     private void EnterReceive()
     {
-        if (Interlocked.Exchange(ref _receiving, 1) != 0)
+        // Plain loads and stores, no interlocked operation on the hot path: one receiver at a time is the caller's
+        // promise (this check catches most breaches), and Dispose pairs with the store through a process-wide barrier.
+        if (Volatile.Read(ref _receiving) != 0)
         {
             throw new InvalidOperationException("Another receive is already pending on this connection; receive from one reader at a time.");
         }
 
+        Volatile.Write(ref _receiving, 1);
         if (_stop.IsSet)
         {
             Volatile.Write(ref _receiving, 0);
