@@ -8,30 +8,6 @@ using IpcKit.Transports;
 string scheme = args.Length > 0 ? args[0] : "mmf";
 Console.WriteLine(FormattableString.Invariant($"{scheme}: {Environment.ProcessorCount} CPUs, {RuntimeInformation.FrameworkDescription}"));
 
-if (args.Length > 1 && args[1] == "single")
-{
-    var (c, sv, l) = await Pair(scheme, "spin", "256MiB");
-    var m64 = new byte[64];
-    const int count = 2_000_000;
-    long s0 = Stopwatch.GetTimestamp();
-    for (int i = 0; i < count; i++)
-    {
-        c.Send(m64);
-    }
-
-    double sendNs = Stopwatch.GetElapsedTime(s0).TotalNanoseconds / count;
-    s0 = Stopwatch.GetTimestamp();
-    long total = 0;
-    for (int i = 0; i < count; i++)
-    {
-        total += sv.Receive()!.Value.Length;
-    }
-
-    double recvNs = Stopwatch.GetElapsedTime(s0).TotalNanoseconds / count;
-    Console.WriteLine(FormattableString.Invariant($"single thread: send {sendNs:F1} ns, receive {recvNs:F1} ns ({total})"));
-    return 0;
-}
-
 Console.WriteLine(FormattableString.Invariant($"memcpy 1 MiB (one thread): {MemcpyBandwidth() / 1e9:F2} GB/s"));
 foreach (string wait in new[] { "spin", "block", "backoff" })
 {
