@@ -37,6 +37,10 @@ for ((rep = 1; rep <= repeat; rep++)); do
     run "tp64 memcpy same" memcpy --workload throughput --size 64 --iterations 10000000 --pin same
     run "tp64k memcpy same" memcpy --workload throughput --size 65536 --iterations 50000 --pin same
     run "tp1m memcpy same" memcpy --workload throughput --size 1048576 --iterations 5000 --pin same
+    # memcpy-hot: --pool smaller than the message, so every copy reuses the same (cache-resident) buffers.
+    run "tp64 memcpy-hot same" memcpy --workload throughput --size 64 --iterations 10000000 --pin same --pool 4K
+    run "tp64k memcpy-hot same" memcpy --workload throughput --size 65536 --iterations 50000 --pin same --pool 4K
+    run "tp1m memcpy-hot same" memcpy --workload throughput --size 1048576 --iterations 5000 --pin same --pool 4K
 done
 
 python3 - "$out" <<'PY'
@@ -58,7 +62,7 @@ for m in ["pipe", "unix", "tcp", "futex", "shm-spin", "shm-flag"]:
     print("| %s | %s | %s |" % (m, med("lat64 %s same" % m, "p50Ns", 1e3, "%.2f"), med("lat64 %s split" % m, "p50Ns", 1e3, "%.2f")))
 print("\nThroughput (median of %d runs, min–max); memcpy: one process on CPU 0:\n" % n)
 print("| mechanism | pin | 64 B (M msgs/s) | 64 KiB (GB/s) | 1 MiB (GB/s) |\n|---|---|---|---|---|")
-for m in ["pipe", "unix", "tcp", "futex", "shm-spin", "memcpy"]:
+for m in ["pipe", "unix", "tcp", "futex", "shm-spin", "memcpy", "memcpy-hot"]:
     for pin in ["same", "split"]:
         if ("tp64 %s %s" % (m, pin)) not in rows: continue
         print("| %s | %s | %s | %s | %s |" % (m, pin, med("tp64 %s %s" % (m, pin), "messagesPerSecond", 1e6, "%.2f"),
