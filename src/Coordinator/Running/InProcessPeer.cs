@@ -32,9 +32,9 @@ internal sealed class InProcessPeer : IPeerSession
 
     public Task<int> Exited => _exited.Task;
 
-    public static async Task<InProcessPeer> StartAsync(ITransport transport, ConfigureMessage configure, CancellationToken cancellationToken)
+    public static async Task<InProcessPeer> StartAsync(ITransport transport, Endpoint endpoint, ConfigureMessage configure, CancellationToken cancellationToken)
     {
-        var listener = await transport.ListenAsync(transport.CreateEphemeralEndpoint(Path.GetTempPath()), cancellationToken);
+        var listener = await transport.ListenAsync(endpoint, cancellationToken);
         var exited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         Exception? failure = null;
         var thread = new Thread(() =>

@@ -36,9 +36,10 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
         try
         {
             var configure = new ConfigureMessage(workload.WorkerRole, "", 0, 0, plan.Pin == PinMode.None ? -1 : plan.WorkerCpu);
+            var endpoint = plan.EndpointFor(transport, scratch.Path);
             session = transport is IInProcessTransport
-                ? await InProcessPeer.StartAsync(transport, configure, cancellationToken)
-                : await WorkerSession.StartAsync(transport, configure, scratch.Path, cancellationToken);
+                ? await InProcessPeer.StartAsync(transport, endpoint, configure, cancellationToken)
+                : await WorkerSession.StartAsync(transport, endpoint, configure, cancellationToken);
         }
         catch (WorkerFailedException e)
         {

@@ -58,13 +58,13 @@ internal sealed class WorkerSession : IPeerSession
     }
 
     public static async Task<WorkerSession> StartAsync(
-        ITransport transport, ConfigureMessage template, string scratchDirectory, CancellationToken cancellationToken)
+        ITransport transport, Endpoint endpoint, ConfigureMessage template, CancellationToken cancellationToken)
     {
         string name = transport.Scheme;
         IListener listener;
         try
         {
-            listener = await transport.ListenAsync(transport.CreateEphemeralEndpoint(scratchDirectory), cancellationToken);
+            listener = await transport.ListenAsync(endpoint, cancellationToken);
         }
         catch (IpcException e)
         {
