@@ -13,6 +13,13 @@ public ref partial struct MessagePackReader
     public ReadOnlySequence<byte> ReadRaw(long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count <= _span.Length - _pos)
+        {
+            var inSegment = new ReadOnlySequence<byte>(_memory.Slice(_pos, (int)count));
+            _pos += (int)count;
+            return inSegment;
+        }
+
         if (count > Remaining)
         {
             throw Truncated(count);
@@ -101,6 +108,7 @@ public ref partial struct MessagePackReader
             }
 
             _spanStart += _span.Length;
+            _memory = memory;
             _span = memory.Span;
             _pos = 0;
             _spanPosition = position;

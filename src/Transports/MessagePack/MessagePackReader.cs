@@ -27,6 +27,9 @@ public ref partial struct MessagePackReader
 
     /// <summary>The segment being read; <see cref="_pos"/> indexes it.</summary>
     private ReadOnlySpan<byte> _span;
+
+    /// <summary>The same segment as memory, to hand out slices of it without walking the sequence.</summary>
+    private ReadOnlyMemory<byte> _memory;
     private int _pos;
 
     /// <summary>The offset of <see cref="_span"/>'s first byte from the start of the input.</summary>
@@ -47,6 +50,7 @@ public ref partial struct MessagePackReader
         _length = sequence.Length;
         _options = options ?? MessagePackReaderOptions.Default;
         _span = default;
+        _memory = default;
         _pos = 0;
         _spanStart = 0;
         _spanPosition = sequence.Start;
@@ -54,7 +58,8 @@ public ref partial struct MessagePackReader
         Depth = 0;
         if (sequence.IsSingleSegment)
         {
-            _span = sequence.FirstSpan;
+            _memory = sequence.First;
+            _span = _memory.Span;
             _nextSegment = default;
         }
         else
@@ -359,6 +364,7 @@ public ref partial struct MessagePackReader
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
     private ushort ReadUInt16Slow()
     {
         Span<byte> tmp = stackalloc byte[2];
@@ -380,6 +386,7 @@ public ref partial struct MessagePackReader
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
     private uint ReadUInt32Slow()
     {
         Span<byte> tmp = stackalloc byte[4];
@@ -401,6 +408,7 @@ public ref partial struct MessagePackReader
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
     private ulong ReadUInt64Slow()
     {
         Span<byte> tmp = stackalloc byte[8];
