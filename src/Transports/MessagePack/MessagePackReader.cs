@@ -72,8 +72,18 @@ public ref partial struct MessagePackReader
     /// <param name="memory">The input.</param>
     /// <param name="options">The limits to enforce; <see cref="MessagePackReaderOptions.Default"/> when null.</param>
     public MessagePackReader(ReadOnlyMemory<byte> memory, MessagePackReaderOptions? options = null)
-        : this(new ReadOnlySequence<byte>(memory), options)
     {
+        // The common case, written out: no need to ask the sequence what we already know.
+        _sequence = new ReadOnlySequence<byte>(memory);
+        _length = memory.Length;
+        _options = options ?? MessagePackReaderOptions.Default;
+        _memory = memory;
+        _span = memory.Span;
+        _pos = 0;
+        _spanStart = 0;
+        _spanPosition = _sequence.Start;
+        _nextSegment = default;
+        Depth = 0;
     }
 
     /// <summary>The limits this reader enforces.</summary>
