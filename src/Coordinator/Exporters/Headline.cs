@@ -43,12 +43,12 @@ internal static class Headline
         var kinds = summary.Rows.Where(r => r.Baseline is { IsSelf: false }).Select(r => r.Baseline!.Kind).Distinct().Order().ToList();
         string against = string.Join(", ", kinds.Select(k => k switch
         {
-            BaselineKind.Native => "the native C twin of the same mechanism (ipckit-native)",
-            BaselineKind.Thread => "the in-process thread transport",
-            _ => "the fastest transport of the same workload and size",
+            BaselineKind.Native => "the native C twin (ipckit-native)",
+            BaselineKind.Thread => "the thread transport",
+            _ => "the fastest transport of that size",
         }));
         string note = run?.Note is { } n ? $" {n}" : "";
-        return $"vs ref: p50 ÷ the reference's p50 (latency; lower is better), messages/s ÷ the reference's (throughput; higher is better); against {against}, measured in this run.{note}";
+        return $"vs ref: latency p50 ÷ the reference's (lower is better), throughput msg/s ÷ the reference's (higher is better); reference: {against}, measured in this run.{note}";
     }
 
     public static string Caption(string workload) => workload switch
