@@ -18,7 +18,7 @@ internal static class ConsoleExporter
         var report = summary.Report;
         console.MarkupLine($"[bold]{Markup.Escape(Headline.Machine(report))}[/]");
         console.MarkupLine(Markup.Escape(Headline.Settings(report)));
-        if (Headline.Reference(summary) is { } note)
+        foreach (string note in Headline.Reference(summary))
         {
             console.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
         }

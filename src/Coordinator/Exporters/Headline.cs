@@ -26,29 +26,35 @@ internal static class Headline
         return $"{pin} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up";
     }
 
-    /// <summary>What to say about the reference: missing, or which kind the ratios are against. Null when nothing.</summary>
-    public static string? Reference(Summary summary)
+    /// <summary>What to say about the reference: missing, or what the ratios are against. Empty when nothing.</summary>
+    public static IReadOnlyList<string> Reference(Summary summary)
     {
         var run = summary.Report.ReferenceRun;
+        var lines = new List<string>();
         if (run is { Available: false })
         {
-            return $"reference: {run.Kind} is missing — {run.Note ?? "it could not run"}. Ratios are against the other transports of this run.";
+            lines.Add($"reference: {run.Kind} is missing — {run.Note ?? "it could not run"}.");
         }
 
-        if (!summary.HasRatios)
+        if (summary.HasRatios)
         {
-            return null;
+            var kinds = summary.Rows.Where(r => r.Baseline is { IsSelf: false }).Select(r => r.Baseline!.Kind).Distinct().Order();
+            string against = string.Join(", else ", kinds.Select(k => k switch
+            {
+                BaselineKind.Native => "the native C twin (ipckit-native)",
+                BaselineKind.Thread => "the thread transport",
+                _ => "the fastest transport of that size",
+            }));
+            lines.Add("vs ref: p50 ÷ the reference's p50 (lower is better); for throughput msg/s ÷ the reference's (higher is better).");
+            lines.Add($"reference, measured in this run: {against}.");
         }
 
-        var kinds = summary.Rows.Where(r => r.Baseline is { IsSelf: false }).Select(r => r.Baseline!.Kind).Distinct().Order().ToList();
-        string against = string.Join(", ", kinds.Select(k => k switch
+        if (run is { Available: true, Note: { } note })
         {
-            BaselineKind.Native => "the native C twin (ipckit-native)",
-            BaselineKind.Thread => "the thread transport",
-            _ => "the fastest transport of that size",
-        }));
-        string note = run?.Note is { } n ? $" {n}" : "";
-        return $"vs ref: latency p50 ÷ the reference's (lower is better), throughput msg/s ÷ the reference's (higher is better); reference: {against}, measured in this run.{note}";
+            lines.Add(note);
+        }
+
+        return lines;
     }
 
     public static string Caption(string workload) => workload switch

@@ -19,8 +19,9 @@ internal static class HtmlExporter
         h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
         p.meta { margin: 2px 0; color: #57606a; }
         p.note { background: #fff8c5; border: 1px solid #d4a72c66; padding: 6px 10px; border-radius: 6px; }
-        table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 4px 0 8px; }
-        th, td { border: 1px solid #d0d7de; padding: 3px 8px; white-space: nowrap; }
+        div.wide { overflow-x: auto; }
+        table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 4px 0 8px; font-size: 13px; }
+        th, td { border: 1px solid #d0d7de; padding: 2px 6px; white-space: nowrap; }
         th { background: #f6f8fa; font-weight: 600; }
         td.num { text-align: right; }
         td.best { font-weight: 700; color: #1a7f37; background: #dafbe1; }
@@ -47,9 +48,10 @@ internal static class HtmlExporter
         html.Append("<h1>ipckit bench: ").Append(E(string.Join(", ", summary.Transports))).Append("</h1>\n");
         html.Append("<p class=\"meta\">").Append(E(Headline.Machine(report))).Append("</p>\n");
         html.Append("<p class=\"meta\">").Append(E(Headline.Settings(report))).Append("</p>\n");
-        if (Headline.Reference(summary) is { } note)
+        var notes = Headline.Reference(summary);
+        if (notes.Count > 0)
         {
-            html.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
+            html.Append("<p class=\"note\">").Append(string.Join("<br>\n", notes.Select(E))).Append("</p>\n");
         }
 
         foreach (var table in ResultTable.All(summary))
@@ -76,7 +78,7 @@ internal static class HtmlExporter
 
     private static void Table(StringBuilder html, ResultTable table)
     {
-        html.Append("<h2>").Append(E(table.Workload)).Append(' ').Append(E(table.Caption)).Append("</h2>\n<table>\n<thead><tr>");
+        html.Append("<h2>").Append(E(table.Workload)).Append(' ').Append(E(table.Caption)).Append("</h2>\n<div class=\"wide\">\n<table>\n<thead><tr>");
         foreach (string h in table.Header)
         {
             html.Append("<th>").Append(E(h)).Append("</th>");
@@ -110,7 +112,7 @@ internal static class HtmlExporter
             html.Append("</tr>\n");
         }
 
-        html.Append("</tbody>\n</table>\n");
+        html.Append("</tbody>\n</table>\n</div>\n");
     }
 
     private static void Failures(StringBuilder html, BenchReport report)

@@ -15,9 +15,10 @@ internal static class MarkdownExporter
         md.Append("### ipckit bench: ").Append(string.Join(", ", summary.Transports.Select(Code))).Append("\n\n");
         md.Append(Escape(Headline.Machine(report))).Append("  \n");
         md.Append(Escape(Headline.Settings(report))).Append('\n');
-        if (Headline.Reference(summary) is { } note)
+        var notes = Headline.Reference(summary);
+        if (notes.Count > 0)
         {
-            md.Append('\n').Append("> ").Append(Escape(note)).Append('\n');
+            md.Append('\n').Append(string.Join("  \n", notes.Select(n => "> " + Escape(n)))).Append('\n');
         }
 
         foreach (var table in ResultTable.All(summary))

@@ -57,7 +57,7 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
             if (ratios)
             {
                 cells.Add(new Cell(row.Baseline is { IsSelf: false, Ratio: { } ratio } ? Format.Ratio(ratio) : "-"));
-                cells.Add(new Cell(row.Baseline is { } b ? b.IsSelf ? $"{b.Label} (itself)" : b.Label : "none"));
+                cells.Add(new Cell(row.Baseline is { } b ? b.IsSelf ? "(the reference)" : b.Label : "none"));
             }
 
             rows.Add(cells);

@@ -53,14 +53,15 @@ internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyLis
     {
         var before = Summary.Of(baseline).Rows.ToDictionary(Key);
         var now = Summary.Of(current).Rows;
+        var common = now.Where(c => before.ContainsKey(Key(c))).ToList();
         var rows = new List<ComparisonRow>();
         foreach (var c in now)
         {
-            var key = Key(c);
-            rows.Add(before.Remove(key, out var b) ? Compare(b, c, absolute, threshold) : Only(c.Result, "only in the current result"));
+            rows.Add(before.TryGetValue(Key(c), out var b) ? new Pair(b, c, common, before).Compare(absolute, threshold) : Only(c.Result, "only in the current result"));
         }
 
-        rows.AddRange(before.Values.Select(b => Only(b.Result, "only in the baseline")));
+        var seen = now.Select(Key).ToHashSet();
+        rows.AddRange(before.Values.Where(b => !seen.Contains(Key(b))).Select(b => Only(b.Result, "only in the baseline")));
         return new Comparison(absolute, threshold, rows);
     }
 
@@ -71,52 +72,83 @@ internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyLis
         Transport = r.Transport, Workload = r.Workload, MessageSize = r.MessageSize, Basis = "-", Note = note,
     };
 
-    private static ComparisonRow Compare(RowSummary b, RowSummary c, bool absolute, double? threshold)
+    /// <summary>One result in both files, with the rows both files have (to find a common fastest transport).</summary>
+    private sealed record Pair(RowSummary B, RowSummary C, List<RowSummary> Common, Dictionary<(string, string, int), RowSummary> Before)
     {
-        var row = Only(c.Result, "");
-        if (c.Result.Failed || b.Result.Failed)
+        public ComparisonRow Compare(bool absolute, double? threshold)
         {
-            bool newFailure = c.Result.Failed && !b.Result.Failed;
-            return row with
+            var row = Only(C.Result, "");
+            if (C.Result.Failed || B.Result.Failed)
             {
-                Note = newFailure ? "failed in the current result" : c.Result.Failed ? "failed in both" : "failed in the baseline",
-                Regressed = newFailure && threshold is not null,
-            };
-        }
+                bool newFailure = C.Result.Failed && !B.Result.Failed;
+                return row with
+                {
+                    Note = newFailure ? "failed in the current result" : C.Result.Failed ? "failed in both" : "failed in the baseline",
+                    Regressed = newFailure && threshold is not null,
+                };
+            }
 
-        string gate = c.Result.Workload == "throughput" ? "throughput" : "p50";
-        if (absolute)
-        {
+            string gate = C.Result.Workload == "throughput" ? "throughput" : "p50";
+            if (absolute)
+            {
+                return Gated(row with
+                {
+                    Basis = "absolute",
+                    P50 = Change(B.Result.Latency?.P50Ns, C.Result.Latency?.P50Ns),
+                    P99 = Change(B.Result.Latency?.P99Ns, C.Result.Latency?.P99Ns),
+                    Throughput = Change(B.Result.MessagesPerSecond, C.Result.MessagesPerSecond),
+                }, gate, threshold);
+            }
+
+            var (rb, rc) = References();
+            if (rb is null || rc is null)
+            {
+                return row with { Note = "no reference in both results; compare with --absolute" };
+            }
+
+            string basis = rb.Label == rc.Label ? rc.Label : $"{rb.Label} → {rc.Label}";
+            if (rb.Kind != BaselineKind.Native && rb.IsSelf && rc.IsSelf)
+            {
+                return row with { Basis = basis, Note = "the reference itself" };
+            }
+
             return Gated(row with
             {
-                Basis = "absolute",
-                P50 = Change(b.Result.Latency?.P50Ns, c.Result.Latency?.P50Ns),
-                P99 = Change(b.Result.Latency?.P99Ns, c.Result.Latency?.P99Ns),
-                Throughput = Change(b.Result.MessagesPerSecond, c.Result.MessagesPerSecond),
+                Basis = basis,
+                P50 = Change(Ratio(B.Result.Latency?.P50Ns, rb.P50Ns), Ratio(C.Result.Latency?.P50Ns, rc.P50Ns)),
+                P99 = Change(Ratio(B.Result.Latency?.P99Ns, rb.P99Ns), Ratio(C.Result.Latency?.P99Ns, rc.P99Ns)),
+                Throughput = Change(Ratio(B.Result.MessagesPerSecond, rb.MessagesPerSecond), Ratio(C.Result.MessagesPerSecond, rc.MessagesPerSecond)),
             }, gate, threshold);
         }
 
-        var kind = Summary.Priority.Cast<BaselineKind?>().FirstOrDefault(k => b.Baselines.ContainsKey(k!.Value) && c.Baselines.ContainsKey(k.Value));
-        if (kind is null)
+        /// <summary>
+        /// The first kind of reference both results have (native, thread); failing those, the fastest transport of this
+        /// workload and size in the current result among those both files measured without failure — the same transport
+        /// on both sides, so that a transport present in only one file cannot move every ratio.
+        /// </summary>
+        private (Baseline? Before, Baseline? Now) References()
         {
-            return row with { Note = "no reference in both results; compare with --absolute" };
+            foreach (var kind in new[] { BaselineKind.Native, BaselineKind.Thread })
+            {
+                if (B.Baselines.TryGetValue(kind, out var b) && C.Baselines.TryGetValue(kind, out var c))
+                {
+                    return (b, c);
+                }
+            }
+
+            var candidates = Common.Where(r => r.Result.Workload == C.Result.Workload && r.Result.MessageSize == C.Result.MessageSize
+                                               && !r.Result.Failed && !Before[Key(r)].Result.Failed).ToList();
+            var fastest = C.Result.Workload == "throughput"
+                ? candidates.MaxBy(r => r.Result.MessagesPerSecond)
+                : candidates.Where(r => r.Result.Latency is not null).MinBy(r => r.Result.Latency!.P50Ns);
+            return fastest is null ? (null, null) : (Fastest(B.Result, Before[Key(fastest)].Result), Fastest(C.Result, fastest.Result));
         }
 
-        var rb = b.Baselines[kind.Value];
-        var rc = c.Baselines[kind.Value];
-        string basis = rb.Label == rc.Label ? rc.Label : $"{rb.Label} → {rc.Label}";
-        if (kind == BaselineKind.Thread && rb.IsSelf && rc.IsSelf)
-        {
-            return row with { Basis = basis, Note = "the reference itself" };
-        }
-
-        return Gated(row with
-        {
-            Basis = basis,
-            P50 = Change(Ratio(b.Result.Latency?.P50Ns, rb.P50Ns), Ratio(c.Result.Latency?.P50Ns, rc.P50Ns)),
-            P99 = Change(Ratio(b.Result.Latency?.P99Ns, rb.P99Ns), Ratio(c.Result.Latency?.P99Ns, rc.P99Ns)),
-            Throughput = Change(Ratio(b.Result.MessagesPerSecond, rb.MessagesPerSecond), Ratio(c.Result.MessagesPerSecond, rc.MessagesPerSecond)),
-        }, gate, threshold);
+        private static Baseline Fastest(CaseResult row, CaseResult reference) =>
+            new(BaselineKind.Fastest, reference.Transport, reference.Latency?.P50Ns ?? 0, reference.Latency?.P99Ns ?? 0, reference.MessagesPerSecond, null)
+            {
+                IsSelf = row.Transport == reference.Transport,
+            };
     }
 
     private static ComparisonRow Gated(ComparisonRow row, string gate, double? threshold)

@@ -41,7 +41,7 @@ internal sealed record Baseline(BaselineKind Kind, string Name, long P50Ns, long
     {
         BaselineKind.Native => $"native {Name}",
         BaselineKind.Thread => "thread",
-        _ => $"fastest ({Name})",
+        _ => $"fastest: {Name}",
     };
 }
 

@@ -66,6 +66,27 @@ internal sealed class Scale
         return ticks;
     }
 
+    /// <summary>Ticks for byte rates: 1, 10 and 100 (with 2× and 5× between when there are few) times 1024^k, so that labels in KiB/MiB/GiB read round.</summary>
+    public IReadOnlyList<double> BinaryTicks()
+    {
+        double lo = Pow(_lo), hi = Pow(_hi);
+        var ticks = new List<double>();
+        bool fine = _hi - _lo <= 2;
+        for (int k = 0; k <= 6; k++)
+        {
+            foreach (double m in fine ? new double[] { 1, 2, 5, 10, 20, 50, 100, 200, 500 } : [1, 10, 100])
+            {
+                double t = m * Math.Pow(1024, k);
+                if (t >= lo && t <= hi)
+                {
+                    ticks.Add(t);
+                }
+            }
+        }
+
+        return ticks;
+    }
+
     private double Pow(double e) => Base2 ? Math.Pow(2, e) : Math.Pow(10, e);
 
     /// <summary>The smallest of 1, 2, 2.5, 5 or 10 times a power of ten that is at least <paramref name="value"/>.</summary>

@@ -97,7 +97,7 @@ internal static class SvgCharts
         var values = rows.Select(r => r.Result.BytesPerSecond).Concat(native.SelectMany(n => n.Points.Select(p => p.Bytes))).ToList();
         var x = Scale.Log2(sizes.Min(), sizes.Max(), left, Width - right);
         var y = Scale.Log(values.Min(), values.Max(), bottom, top);
-        foreach (double tick in y.Ticks())
+        foreach (double tick in y.BinaryTicks())
         {
             svg.Line(left, y[tick], Width - right, y[tick], Grid, 1);
             svg.Text(left - 8, y[tick] + 4, Format.Bytes(tick), anchor: "end", size: 11, fill: Muted);
