@@ -89,7 +89,7 @@ internal static class ComparisonExporter
         Figure(row.P50, comparison.Absolute ? Format.Duration : Format.Ratio),
         Figure(row.P99, comparison.Absolute ? Format.Duration : Format.Ratio),
         Figure(row.Throughput, comparison.Absolute ? v => Format.Rate(v) + " msg/s" : Format.Ratio),
-        row.Regressed ? $"REGRESSION: {Reason(row)}" : row.Note ?? (row.Worse is { } w ? $"{row.Gate} {(w > 0 ? "worse" : "better")} by {Format.Number(Math.Abs(w) * 100, "0.0")}%" : "-"),
+        row.Regressed ? $"REGRESSION: {Reason(row)}" : row.Note ?? (row.Worse is { } w ? Math.Abs(w) < 0.0005 ? $"{row.Gate} unchanged" : $"{row.Gate} {(w > 0 ? "worse" : "better")} by {Format.Number(Math.Abs(w) * 100, "0.0")}%" : "-"),
     ];
 
     private static string Reason(ComparisonRow row) => row.Worse is { } w ? $"{row.Gate} worse by {Format.Number(w * 100, "0.0")}%" : row.Note ?? "";
