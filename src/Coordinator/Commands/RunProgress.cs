@@ -42,7 +42,7 @@ internal static class RunProgress
                         first = false;
                     }
 
-                    task.Description = Markup.Escape(line.Length > 70 ? line[..67] + "..." : line);
+                    task.Description = Markup.Escape(line.Length > 44 ? line[..41] + "..." : line);
                 });
                 task.Value = task.MaxValue;
             });
