@@ -10,8 +10,15 @@ internal static class Snapshot
 {
     public static bool Updating => Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1";
 
-    /// <summary>The Snapshots folder in the source tree (found from this file's path at compile time).</summary>
-    public static string Directory([CallerFilePath] string thisFile = "") => Path.Combine(Path.GetDirectoryName(thisFile)!, "Snapshots");
+    /// <summary>
+    /// The Snapshots folder in the source tree, found from this file's path at compile time; when the build mapped
+    /// source paths away (a CI build with ContinuousIntegrationBuild), the copy in the output folder.
+    /// </summary>
+    public static string Directory([CallerFilePath] string thisFile = "")
+    {
+        string source = Path.Combine(Path.GetDirectoryName(thisFile) ?? "", "Snapshots");
+        return System.IO.Directory.Exists(source) ? source : Path.Combine(AppContext.BaseDirectory, "Snapshots");
+    }
 
     public static void Match(string name, string actual)
     {
