@@ -64,7 +64,7 @@ internal static class MarkdownExporter
         var sb = new StringBuilder(text.Length);
         foreach (char c in text)
         {
-            if (c is '|' or '*' or '_' or '`' or '<' or '>' or '[' or ']' or '\\' or '#')
+            if (c is '|' or '*' or '_' or '`' or '<' or '>' or '[' or ']' or '\\' or '#' or '$')
             {
                 sb.Append('\\');
             }
