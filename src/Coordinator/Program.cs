@@ -6,6 +6,8 @@ var root = new RootCommand("ipckit: measure what talking between processes costs
 {
     BenchCommand.Create(),
     ListCommand.Create(),
+    ReportCommand.Create(),
+    CompareCommand.Create(),
 };
 
 var parse = root.Parse(args);
