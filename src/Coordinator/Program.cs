@@ -6,6 +6,7 @@ var root = new RootCommand("ipckit: measure what talking between processes costs
 {
     BenchCommand.Create(),
     ListCommand.Create(),
+    DemoCommand.Create(),
 };
 
 var parse = root.Parse(args);
