@@ -25,6 +25,7 @@ internal static class DemoCatalog
     public static IReadOnlyList<IDemo> All { get; } =
     [
         new IsolationDemo(),
+        new RaceDemo(),
     ];
 
     public static IDemo? Find(string name) =>
