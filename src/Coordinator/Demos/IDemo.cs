@@ -26,6 +26,7 @@ internal static class DemoCatalog
     [
         new IsolationDemo(),
         new RaceDemo(),
+        new SwitchDemo(),
     ];
 
     public static IDemo? Find(string name) =>
