@@ -27,6 +27,7 @@ internal static class DemoCatalog
         new IsolationDemo(),
         new RaceDemo(),
         new SwitchDemo(),
+        new StarvationDemo(),
     ];
 
     public static IDemo? Find(string name) =>
