@@ -28,6 +28,7 @@ internal static class DemoCatalog
         new RaceDemo(),
         new SwitchDemo(),
         new StarvationDemo(),
+        new DeadlockDemo(),
     ];
 
     public static IDemo? Find(string name) =>
