@@ -8,6 +8,7 @@ var root = new RootCommand("ipckit: measure what talking between processes costs
     ListCommand.Create(),
     ReportCommand.Create(),
     CompareCommand.Create(),
+    DemoCommand.Create(),
 };
 
 var parse = root.Parse(args);
