@@ -51,12 +51,19 @@ internal sealed class NativeTool
     /// <summary>Runs one case and reads its JSON line. A failure is returned as figures with <see cref="NativeFigures.Error"/>.</summary>
     public async Task<NativeFigures> MeasureAsync(NativeCase c, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // futex-block is the futex ring with no spinning before it sleeps: the twin of `--wait block`.
+        bool blockOnly = c.Mechanism == "futex-block";
         var args = new List<string>
         {
-            c.Mechanism, "--workload", c.Workload, "--size", c.Size.ToString(CultureInfo.InvariantCulture),
+            blockOnly ? "futex" : c.Mechanism, "--workload", c.Workload, "--size", c.Size.ToString(CultureInfo.InvariantCulture),
             "--iterations", c.Iterations.ToString(CultureInfo.InvariantCulture), "--pin", c.Pin.ToString().ToLowerInvariant(),
             "--timeout", Math.Ceiling(timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
         };
+        if (blockOnly)
+        {
+            args.AddRange(["--spin", "0"]);
+        }
+
         if (c.Pin != PinMode.None)
         {
             args.AddRange(["--cpus", string.Create(CultureInfo.InvariantCulture, $"{c.CoordinatorCpu},{Math.Max(c.WorkerCpu, c.CoordinatorCpu)}")]);

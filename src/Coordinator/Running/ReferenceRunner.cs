@@ -12,8 +12,8 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
 {
     /// <summary>
     /// The native mechanism that does what an IpcKit transport does, or null when it has no twin. For the shared-memory
-    /// ring the twin depends on how it waits (--wait): spinning is shm-spin; backoff (the default) and block park on a
-    /// futex, as the native futex ring does after a short spin.
+    /// ring the twin depends on how it waits (--wait): spin is shm-spin; backoff (the default) is the futex ring, which
+    /// also spins a little before it sleeps; block is the futex ring with no spinning (futex-block).
     /// </summary>
     public static string? TwinOf(string transport, string? wait) => transport.ToLowerInvariant() switch
     {
@@ -21,7 +21,7 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
         "pipe" => "unix",        // .NET's named pipes are Unix domain sockets on Linux
         "unix" => "unix",
         "tcp" => "tcp",
-        "mmf" or "shm" => wait == "spin" ? "shm-spin" : "futex",
+        "mmf" or "shm" => wait switch { "spin" => "shm-spin", "block" => "futex-block", _ => "futex" },
         _ => null,
     };
 
