@@ -60,7 +60,7 @@ internal sealed class SharedMessageQueue(int capacity) : IMessageQueue
 {
     private readonly object _gate = new();
     private readonly Queue<QueuedMessage> _queue = new(capacity);
-    private const int SpinIterations = 2000;
+    private const int SpinRounds = 30;
     private volatile int _count;
     private bool _completed;
     private bool _failed;
@@ -138,10 +138,12 @@ internal sealed class SharedMessageQueue(int capacity) : IMessageQueue
     private QueuedMessage? TakeCore(CancellationToken cancellationToken)
     {
         // Threads that share memory can see a message arrive without the kernel: look for a few microseconds before
-        // sleeping on the monitor (which costs two context switches and, across CPUs, an interrupt).
-        for (int i = 0; i < SpinIterations && _count == 0 && !Volatile.Read(ref _completed) && !Volatile.Read(ref _failed); i++)
+        // sleeping on the monitor (which costs two context switches and, across CPUs, an interrupt). SpinWait spins
+        // briefly, then yields the CPU, so a peer on the same CPU gets to run instead of being starved by the spinning.
+        var spinner = new SpinWait();
+        for (int i = 0; i < SpinRounds && _count == 0 && !Volatile.Read(ref _completed) && !Volatile.Read(ref _failed); i++)
         {
-            Thread.SpinWait(8);
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
 
         lock (_gate)

@@ -39,7 +39,9 @@ internal sealed class StopFlag
 internal sealed unsafe class RingWaiter
 {
     public const int SliceMilliseconds = 100;
-    private const long BackoffSpinMicroseconds = 20;
+    // Long enough to catch a handoff from another CPU (well under 1 µs here), short enough that a peer waiting for
+    // this CPU is not starved for long before the first yield (two spins per round trip when both share a CPU).
+    private const long BackoffSpinMicroseconds = 4;
     private const long BackoffYieldMicroseconds = 500;
 
     private static readonly long s_ticksPerMicrosecond = Math.Max(1, Stopwatch.Frequency / 1_000_000);
