@@ -57,3 +57,29 @@ public sealed class SharedTransportTests : TransportConformanceTests
         Assert.Equal(42, received!.Value.Span[0]);
     }
 }
+
+public sealed class InProcessNameTests
+{
+    [Theory]
+    [InlineData("channel")]
+    [InlineData("shared")]
+    [InlineData("thread")]
+    public async Task A_name_is_process_wide_whichever_instance_listens(string scheme)
+    {
+        ITransport Fresh() => scheme switch
+        {
+            "channel" => new InProcess.ChannelTransport(),
+            "shared" => new InProcess.SharedTransport(),
+            _ => new InProcess.ThreadTransport(),
+        };
+
+        var endpoint = Fresh().CreateEphemeralEndpoint("/tmp");
+        await using var listener = await Fresh().ListenAsync(endpoint).Within();
+        var accept = listener.AcceptAsync().AsTask();
+        await using var client = await TransportRegistry.Default.ConnectAsync(endpoint).Within();
+        await using var server = (await accept.Within())!;
+        await client.SendAsync(new byte[] { 7 }).Within();
+        Assert.Equal(7, (await server.ReceiveAsync().Within())!.Value.Span[0]);
+        await Assert.ThrowsAsync<EndpointInUseException>(() => Fresh().ListenAsync(endpoint).Within());
+    }
+}

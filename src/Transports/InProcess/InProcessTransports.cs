@@ -24,7 +24,7 @@ public sealed class InProcessTransportOptions : TransportOptions
 public sealed class ChannelTransport : IInProcessTransport
 {
     private readonly InProcessTransportOptions _options;
-    private readonly InProcessRendezvous _rendezvous = new("channel");
+    private readonly InProcessRendezvous _rendezvous = InProcessRendezvous.For("channel");
 
     /// <summary>Creates the transport with the given settings, or the defaults.</summary>
     public ChannelTransport(InProcessTransportOptions? options = null) => _options = (options ?? new()).Validated();
@@ -48,7 +48,7 @@ public sealed class ChannelTransport : IInProcessTransport
     /// <inheritdoc/>
     public ValueTask<IConnection> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken = default) =>
         _rendezvous.ConnectAsync(endpoint, _options.ConnectTimeout,
-            () => QueueConnection.CreatePair(endpoint, () => new ChannelMessageQueue(_options.QueueCapacity), _options.MaxMessageSize, handOverMemory: false),
+            _ => QueueConnection.CreatePair(endpoint, () => new ChannelMessageQueue(_options.QueueCapacity), _options.MaxMessageSize, handOverMemory: false),
             cancellationToken);
 }
 
@@ -61,7 +61,7 @@ public sealed class ChannelTransport : IInProcessTransport
 public sealed class SharedTransport : IInProcessTransport
 {
     private readonly InProcessTransportOptions _options;
-    private readonly InProcessRendezvous _rendezvous = new("shared");
+    private readonly InProcessRendezvous _rendezvous = InProcessRendezvous.For("shared");
 
     /// <summary>Creates the transport with the given settings, or the defaults.</summary>
     public SharedTransport(InProcessTransportOptions? options = null) => _options = (options ?? new()).Validated();
@@ -85,6 +85,6 @@ public sealed class SharedTransport : IInProcessTransport
     /// <inheritdoc/>
     public ValueTask<IConnection> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken = default) =>
         _rendezvous.ConnectAsync(endpoint, _options.ConnectTimeout,
-            () => QueueConnection.CreatePair(endpoint, () => new SharedMessageQueue(_options.QueueCapacity), _options.MaxMessageSize, handOverMemory: true),
+            _ => QueueConnection.CreatePair(endpoint, () => new SharedMessageQueue(_options.QueueCapacity), _options.MaxMessageSize, handOverMemory: true),
             cancellationToken);
 }

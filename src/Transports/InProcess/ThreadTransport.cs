@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using IpcKit.Transports.Internal;
 using IpcKit.Transports.Internal.Rings;
 using IpcKit.Transports.SharedMemory;
 using IpcKit.Transports.SharedMemory.Internal;
@@ -36,7 +37,7 @@ public sealed class ThreadTransportOptions : TransportOptions
 /// </summary>
 public sealed class ThreadTransport : IInProcessTransport
 {
-    private static readonly ConcurrentDictionary<string, Listener> s_listeners = new(StringComparer.Ordinal);
+    private static InProcessRendezvous Rendezvous => InProcessRendezvous.For("thread", "inproc");
     private readonly ThreadTransportOptions _options;
 
     /// <summary>Creates the transport with the given settings, or the defaults.</summary>
@@ -57,49 +58,25 @@ public sealed class ThreadTransport : IInProcessTransport
     /// <inheritdoc/>
     public ValueTask<IListener> ListenAsync(Endpoint endpoint, CancellationToken cancellationToken = default)
     {
-        string name = CheckEndpoint(endpoint);
-        var listener = new Listener(endpoint, name);
-        if (!s_listeners.TryAdd(name, listener))
-        {
-            throw new EndpointInUseException($"Cannot listen on {endpoint}: another listener of this process has that name.");
-        }
-
-        return ValueTask.FromResult<IListener>(listener);
+        CheckEndpoint(endpoint);
+        return ValueTask.FromResult(Rendezvous.Listen(endpoint));
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IConnection> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken = default)
+    public ValueTask<IConnection> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken = default)
     {
-        string name = CheckEndpoint(endpoint);
+        CheckEndpoint(endpoint);
         long capacity = MmfSettings.ParseCapacity(endpoint, _options.Capacity);
         MmfWait wait = MmfSettings.ParseWait(endpoint, _options.Wait);
-        var deadline = Stopwatch.GetTimestamp() + (long)(_options.ConnectTimeout.TotalSeconds * Stopwatch.Frequency);
-        int delay = 1;
-        while (true)
+        // The accepting side waits the way the listener's endpoint says, if it says.
+        return Rendezvous.ConnectAsync(endpoint, _options.ConnectTimeout, listenerEndpoint =>
         {
-            if (s_listeners.TryGetValue(name, out var listener))
-            {
-                var (client, server) = CreatePair(endpoint, capacity, wait, listener.Wait ?? wait);
-                if (listener.Offer(server))
-                {
-                    return client;
-                }
-
-                server.Dispose();
-                client.Dispose();
-            }
-
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                throw new EndpointNotFoundException($"Cannot connect to {endpoint}: no listener of that name in this process.");
-            }
-
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            delay = Math.Min(delay * 2, 20);
-        }
+            MmfWait serverWait = listenerEndpoint.GetQueryValue("wait") is null ? wait : MmfSettings.ParseWait(listenerEndpoint, MmfWait.Backoff);
+            return CreatePair(endpoint, capacity, wait, serverWait);
+        }, cancellationToken);
     }
 
-    private (RingConnection Client, RingConnection Server) CreatePair(Endpoint endpoint, long capacity, MmfWait clientWait, MmfWait serverWait)
+    private (IConnection Client, IConnection Server) CreatePair(Endpoint endpoint, long capacity, MmfWait clientWait, MmfWait serverWait)
     {
         var block = new NativeBlock(2 * RingLayout.ControlSize, capacity);
         return (new RingConnection(endpoint, block.Side(0, clientWait), _options.MaxMessageSize, block.Release),
@@ -149,51 +126,6 @@ public sealed class ThreadTransport : IInProcessTransport
             {
                 NativeMemory.AlignedFree(_base);
             }
-        }
-    }
-
-    private sealed class Listener : IListener
-    {
-        private readonly Channel<RingConnection> _pending = Channel.CreateUnbounded<RingConnection>();
-        private readonly string _name;
-
-        public Listener(Endpoint endpoint, string name)
-        {
-            Endpoint = endpoint;
-            _name = name;
-            Wait = endpoint.GetQueryValue("wait") is null ? null : MmfSettings.ParseWait(endpoint, MmfWait.Backoff);
-        }
-
-        public Endpoint Endpoint { get; }
-
-        /// <summary>The accepting side's wait strategy, when the listener's endpoint names one.</summary>
-        public MmfWait? Wait { get; }
-
-        public bool Offer(RingConnection server) => _pending.Writer.TryWrite(server);
-
-        public async ValueTask<IConnection?> AcceptAsync(CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                return await _pending.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                return null;
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            s_listeners.TryRemove(new KeyValuePair<string, Listener>(_name, this));
-            _pending.Writer.TryComplete();
-            // Connections nobody accepted: their clients see an end of stream.
-            while (_pending.Reader.TryRead(out var orphan))
-            {
-                orphan.Dispose();
-            }
-
-            return ValueTask.CompletedTask;
         }
     }
 }
