@@ -169,7 +169,7 @@ public sealed class Endpoint : IEquatable<Endpoint>
         scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
 }
 
-/// <summary>Parses and formats byte sizes such as <c>64</c>, <c>1KiB</c>, <c>4MiB</c> or <c>1GiB</c> (powers of 1024; <c>KB</c>, <c>MB</c> and <c>K</c>, <c>M</c> are read the same way).</summary>
+/// <summary>Parses and formats byte sizes such as <c>64</c>, <c>1KiB</c>, <c>4MiB</c>, <c>1GiB</c> or <c>1TiB</c> (powers of 1024; <c>KB</c>, <c>MB</c> and <c>K</c>, <c>M</c> are read the same way).</summary>
 public static class ByteSize
 {
     /// <summary>Parses a size.</summary>
@@ -209,6 +209,7 @@ public static class ByteSize
             "K" or "KB" or "KIB" => 1L << 10,
             "M" or "MB" or "MIB" => 1L << 20,
             "G" or "GB" or "GIB" => 1L << 30,
+            "T" or "TB" or "TIB" => 1L << 40,
             _ => 0,
         };
         if (multiplier == 0 || number > long.MaxValue / multiplier)
@@ -223,6 +224,7 @@ public static class ByteSize
     /// <summary>Formats a size the short way: 64, 1KiB, 64KiB, 1MiB, or a plain number when not a whole unit.</summary>
     public static string Format(long bytes)
     {
+        if (bytes >= 1L << 40 && bytes % (1L << 40) == 0) return (bytes >> 40).ToString(CultureInfo.InvariantCulture) + "TiB";
         if (bytes >= 1L << 30 && bytes % (1L << 30) == 0) return (bytes >> 30).ToString(CultureInfo.InvariantCulture) + "GiB";
         if (bytes >= 1L << 20 && bytes % (1L << 20) == 0) return (bytes >> 20).ToString(CultureInfo.InvariantCulture) + "MiB";
         if (bytes >= 1L << 10 && bytes % (1L << 10) == 0) return (bytes >> 10).ToString(CultureInfo.InvariantCulture) + "KiB";

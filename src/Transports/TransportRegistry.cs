@@ -1,5 +1,7 @@
 using IpcKit.Transports.AnonymousPipes;
+using IpcKit.Transports.InProcess;
 using IpcKit.Transports.NamedPipes;
+using IpcKit.Transports.SharedMemory;
 using IpcKit.Transports.Tcp;
 using IpcKit.Transports.UnixSockets;
 
@@ -34,6 +36,8 @@ public sealed class TransportRegistry
         new AnonymousPipeTransport(),
         new UnixSocketTransport(),
         new TcpTransport(),
+        new MmfTransport(),
+        new ThreadTransport(),
     ]);
 
     /// <summary>The transports, in registration order.</summary>

@@ -4,6 +4,7 @@
 //   IpcKit.TestPeer half-frame ENDPOINT   write a frame header declaring 1000 bytes and 10 of them, print "wrote", wait
 //   IpcKit.TestPeer echo ENDPOINT         connect with the transport API and echo every message until end of stream
 //   IpcKit.TestPeer listen ENDPOINT       listen with the transport API, print "listening", wait (to be killed, leaving files)
+//   IpcKit.TestPeer attach ENDPOINT       connect with the transport API, print "attached", then neither read nor write (to be killed)
 using System.IO.Pipes;
 using System.Net;
 using System.Net.Sockets;
@@ -45,6 +46,15 @@ switch (args[0])
             await connection.SendAsync(message);
         }
 
+        return 0;
+    }
+
+    case "attach":
+    {
+        var connection = await TransportRegistry.Default.ConnectAsync(endpoint);
+        Console.WriteLine("attached");
+        await Task.Delay(Timeout.Infinite);
+        GC.KeepAlive(connection);
         return 0;
     }
 

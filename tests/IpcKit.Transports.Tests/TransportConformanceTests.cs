@@ -19,6 +19,9 @@ public abstract class TransportConformanceTests : IAsyncLifetime
     /// <summary>Whether one listener serves several clients.</summary>
     protected virtual bool SupportsManyClients => true;
 
+    /// <summary>Whether a client may be another process (false for in-process transports).</summary>
+    protected virtual bool SupportsOtherProcesses => true;
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -294,6 +297,11 @@ public abstract class TransportConformanceTests : IAsyncLifetime
     [Fact]
     public async Task A_real_process_on_the_other_side_echoes_messages()
     {
+        if (!SupportsOtherProcesses)
+        {
+            return;
+        }
+
         var transport = CreateTransport();
         var listener = await ListenAsync(transport);
         await using var peer = PeerProcess.Start("echo", listener.Endpoint.ToString(), listener as IHandleInheritingListener);

@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+
+namespace IpcKit.Transports.Internal;
+
+/// <summary>Shared mappings, space reservation and the futex syscall, for the ring transports.</summary>
+internal static partial class Libc
+{
+    private const int PROT_READ = 1;
+    private const int PROT_WRITE = 2;
+    private const int MAP_SHARED = 1;
+    private const int FUTEX_WAIT = 0;
+    private const int FUTEX_WAKE = 1;
+    private const int FUTEX_PRIVATE_FLAG = 128;
+    private const int EINTR = 4;
+
+    // syscall(2) numbers for futex: x86-64 has its own table; arm64, riscv64 and loongarch64 share the generic one.
+    private static readonly nint s_sysFutex = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 202,
+        Architecture.X86 or Architecture.Arm => 240,
+        _ => 98,
+    };
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public nint Seconds;
+        public nint Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "posix_fallocate")]
+    private static partial int PosixFallocate(int fd, long offset, long length);
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    private static unsafe partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    private static unsafe partial int Munmap(void* address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static unsafe partial nint FutexSyscall(nint number, uint* address, int operation, uint value, TimeSpec* timeout, nint address2, uint value3);
+
+    /// <summary>Reserves the file's blocks now, so that a full file system fails here and not as SIGBUS on a later write.</summary>
+    /// <returns>0, or the errno (ENOSPC 28, EFBIG 27, EOPNOTSUPP 95…).</returns>
+    internal static int Reserve(SafeHandle file, long length) => PosixFallocate((int)file.DangerousGetHandle(), 0, length);
+
+    /// <summary>Maps a whole file read-write and shared; null on failure with the errno in <paramref name="errno"/>.</summary>
+    internal static unsafe byte* MapShared(SafeHandle file, long length, out int errno)
+    {
+        void* p = Mmap(null, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED, (int)file.DangerousGetHandle(), 0);
+        errno = Marshal.GetLastPInvokeError();
+        return p == (void*)-1 ? null : (byte*)p;
+    }
+
+    internal static unsafe void Unmap(byte* address, long length) => _ = Munmap(address, (nuint)length);
+
+    /// <summary>
+    /// Sleeps while <c>*address == expected</c>, at most <paramref name="timeoutMs"/>. Returns on a wake, a timeout, a
+    /// signal, or at once when the word already differs: callers always re-check their condition.
+    /// </summary>
+    internal static unsafe void FutexWait(uint* address, uint expected, int timeoutMs, bool processPrivate)
+    {
+        var timeout = new TimeSpec { Seconds = timeoutMs / 1000, Nanoseconds = (timeoutMs % 1000) * 1_000_000 };
+        _ = FutexSyscall(s_sysFutex, address, FUTEX_WAIT | (processPrivate ? FUTEX_PRIVATE_FLAG : 0), expected, &timeout, 0, 0);
+    }
+
+    /// <summary>Wakes every thread (of any process, for a shared mapping) sleeping on the word.</summary>
+    internal static unsafe void FutexWakeAll(uint* address, bool processPrivate)
+    {
+        while (FutexSyscall(s_sysFutex, address, FUTEX_WAKE | (processPrivate ? FUTEX_PRIVATE_FLAG : 0), int.MaxValue, null, 0, 0) < 0
+               && Marshal.GetLastPInvokeError() == EINTR)
+        {
+        }
+    }
+}

@@ -1,0 +1,400 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using IpcKit.Transports.SharedMemory;
+
+namespace IpcKit.Transports.Internal.Rings;
+
+/// <summary>Where one side's two rings lie, how it waits, and who the peer is.</summary>
+internal readonly unsafe struct RingPair
+{
+    public RingPair(byte* sendControl, byte* sendData, byte* receiveControl, byte* receiveData, long capacity, MmfWait wait, ProcessIdentity? peer, bool processPrivate)
+    {
+        SendControl = sendControl;
+        SendData = sendData;
+        ReceiveControl = receiveControl;
+        ReceiveData = receiveData;
+        Capacity = capacity;
+        Wait = wait;
+        Peer = peer;
+        ProcessPrivate = processPrivate;
+    }
+
+    public byte* SendControl { get; }
+
+    public byte* SendData { get; }
+
+    public byte* ReceiveControl { get; }
+
+    public byte* ReceiveData { get; }
+
+    public long Capacity { get; }
+
+    public MmfWait Wait { get; }
+
+    public ProcessIdentity? Peer { get; }
+
+    public bool ProcessPrivate { get; }
+}
+
+/// <summary>
+/// An <see cref="IConnection"/> over two single-producer/single-consumer rings, one per direction: the shared-memory
+/// transport maps them from a file, the in-process one allocates them. Receiving a whole message hands out the bytes
+/// in the ring; they are given back at the next receive (see <see cref="RingReader"/>).
+/// </summary>
+/// <remarks>
+/// Nothing on the hot path allocates, makes a syscall or waits on a lock: a send is a compare-exchange on a private
+/// word (sends are serialized), a copy, a release store and a fence; a futex wake only when the peer sleeps.
+/// </remarks>
+internal sealed class RingConnection : IConnection
+{
+    private readonly RingWriter _tx;
+    private readonly RingReader _rx;
+    private readonly RingWaiter _txWaiter;
+    private readonly RingWaiter _rxWaiter;
+    private readonly BackgroundWaiter _txAsync;
+    private readonly BackgroundWaiter _rxAsync;
+    private readonly StopFlag _stop = new();
+    private readonly CancellationTokenSource _closed = new();
+    private readonly Action _releaseMemory;
+    private readonly ProcessIdentity? _peer;
+    private readonly string _name;
+    private int _sendLock;
+    private int _receiving;
+    private int _disposed;
+
+    /// <param name="endpoint">What to report as the connection's endpoint.</param>
+    /// <param name="rings">This side's view of the rings.</param>
+    /// <param name="maxMessageSize">The message size limit.</param>
+    /// <param name="releaseMemory">Runs once, when no thread can touch the rings any more (unmap, free).</param>
+    public unsafe RingConnection(Endpoint endpoint, RingPair rings, int maxMessageSize, Action releaseMemory)
+    {
+        Endpoint = endpoint;
+        MaxMessageSize = maxMessageSize;
+        _releaseMemory = releaseMemory;
+        _peer = rings.Peer;
+        _name = endpoint.ToString();
+        _tx = new RingWriter(rings.SendControl, rings.SendData, rings.Capacity, rings.ProcessPrivate);
+        _rx = new RingReader(rings.ReceiveControl, rings.ReceiveData, rings.Capacity, maxMessageSize, rings.ProcessPrivate);
+        _txWaiter = new RingWaiter(rings.Wait, _tx.ReadPositionWord, _tx.WaitingFlag, _tx.ConsumerGoneFlag, rings.Peer, rings.ProcessPrivate, _stop);
+        _rxWaiter = new RingWaiter(rings.Wait, _rx.WritePositionWord, _rx.WaitingFlag, _rx.ProducerClosedFlag, rings.Peer, rings.ProcessPrivate, _stop);
+        _txAsync = new BackgroundWaiter(_txWaiter, "ipckit ring send wait");
+        _rxAsync = new BackgroundWaiter(_rxWaiter, "ipckit ring receive wait");
+    }
+
+    public Endpoint Endpoint { get; }
+
+    public int MaxMessageSize { get; }
+
+    public CancellationToken Closed => _closed.Token;
+
+    public void Send(ReadOnlySpan<byte> message)
+    {
+        CheckSendable(message.Length);
+        EnterSend();
+        try
+        {
+            while (!_tx.TryWrite(message))
+            {
+                var outcome = _txWaiter.Wait(_tx.ObservedRead, CancellationToken.None);
+                if (outcome != WaitOutcome.Changed)
+                {
+                    throw SendFailed(outcome);
+                }
+            }
+        }
+        catch (Exception) when (_tx.InMessage)
+        {
+            // Half a message is in the ring; the peer must not take the next one for its rest.
+            Abort();
+            throw;
+        }
+        finally
+        {
+            Volatile.Write(ref _sendLock, 0);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        CheckSendable(message.Length);
+        await EnterSendAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (!_tx.TryWrite(message.Span))
+            {
+                var outcome = _txWaiter.Wait(_tx.ObservedRead, cancellationToken, spinOnly: true);
+                if (outcome == WaitOutcome.SpunOut)
+                {
+                    outcome = await _txAsync.WaitAsync(_tx.ObservedRead, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (outcome != WaitOutcome.Changed)
+                {
+                    throw SendFailed(outcome, cancellationToken);
+                }
+            }
+        }
+        catch (Exception) when (_tx.InMessage)
+        {
+            Abort();
+            throw;
+        }
+        finally
+        {
+            Volatile.Write(ref _sendLock, 0);
+        }
+    }
+
+    public ReadOnlyMemory<byte>? Receive()
+    {
+        EnterReceive();
+        try
+        {
+            while (true)
+            {
+                if (_rx.TryRead(out var message))
+                {
+                    return message;
+                }
+
+                var outcome = _rxWaiter.Wait(_rx.ObservedWrite, CancellationToken.None);
+                if (outcome != WaitOutcome.Changed && Ended(outcome, CancellationToken.None, out var last))
+                {
+                    return last;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        EnterReceive();
+        try
+        {
+            while (true)
+            {
+                if (_rx.TryRead(out var message))
+                {
+                    return message;
+                }
+
+                var outcome = _rxWaiter.Wait(_rx.ObservedWrite, cancellationToken, spinOnly: true);
+                if (outcome == WaitOutcome.SpunOut)
+                {
+                    outcome = await _rxAsync.WaitAsync(_rx.ObservedWrite, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (outcome != WaitOutcome.Changed && Ended(outcome, cancellationToken, out var last))
+                {
+                    return last;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    public void Abort()
+    {
+        if (Interlocked.CompareExchange(ref _stop.Value, StopFlag.Aborted, StopFlag.Open) != StopFlag.Open)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _tx.Close(RingLayout.Aborted);
+            _rx.Close();
+        }
+
+        _rxWaiter.WakeSelf();
+        _txWaiter.WakeSelf();
+        SignalClosed();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        bool aborted = Interlocked.Exchange(ref _stop.Value, StopFlag.Disposed) == StopFlag.Aborted;
+        _rxWaiter.WakeSelf();
+        _txWaiter.WakeSelf();
+        _rxAsync.Dispose();
+        _txAsync.Dispose();
+
+        // Operations in flight see the stop flag within a wait slice; the memory goes only once they are out.
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 2;
+        var spin = new SpinWait();
+        while ((Volatile.Read(ref _sendLock) | Volatile.Read(ref _receiving)) != 0 && Stopwatch.GetTimestamp() < deadline)
+        {
+            spin.SpinOnce();
+        }
+
+        bool idle = (Volatile.Read(ref _sendLock) | Volatile.Read(ref _receiving)) == 0;
+        if (!aborted)
+        {
+            _tx.Close(_tx.InMessage ? RingLayout.Aborted : RingLayout.ClosedCleanly);
+            _rx.Close();
+        }
+
+        SignalClosed();
+        _rx.Dispose();
+        if (idle)
+        {
+            _releaseMemory();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Decides what a wait that did not see new data means: end of stream (true, null), or an exception.</summary>
+    private bool Ended(WaitOutcome outcome, CancellationToken cancellationToken, out ReadOnlyMemory<byte>? message)
+    {
+        switch (outcome)
+        {
+            case WaitOutcome.PeerClosed or WaitOutcome.PeerDead:
+                // Records published before the close (or the death) are complete: hand them out first.
+                if (_rx.TryRead(out var last))
+                {
+                    message = last;
+                    return true;
+                }
+
+                SignalClosed();
+                if (_rx.InMessage)
+                {
+                    var (got, total) = _rx.Progress;
+                    throw new ConnectionClosedException(
+                        $"The peer at {_name} {(outcome == WaitOutcome.PeerDead ? $"(process {_peer}) died" : "closed the connection")} in the middle of a message ({got} of {total} bytes had arrived).");
+                }
+
+                if (outcome == WaitOutcome.PeerDead)
+                {
+                    throw new ConnectionClosedException($"The peer process {_peer} of {_name} exited without closing the connection.");
+                }
+
+                if (_rx.ProducerClosedState == RingLayout.Aborted)
+                {
+                    throw new ConnectionClosedException($"The peer at {_name} aborted the connection.");
+                }
+
+                message = null;
+                return true;
+
+            case WaitOutcome.Cancelled:
+                throw new OperationCanceledException(cancellationToken);
+
+            default:
+                throw LocallyClosed("receive");
+        }
+    }
+
+    private Exception SendFailed(WaitOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        if (outcome == WaitOutcome.Cancelled)
+        {
+            return new OperationCanceledException(cancellationToken);
+        }
+
+        if (outcome == WaitOutcome.Stopped)
+        {
+            return LocallyClosed("send");
+        }
+
+        SignalClosed();
+        return new ConnectionClosedException(outcome == WaitOutcome.PeerDead
+            ? $"The peer process {_peer} of {_name} exited; the message cannot be delivered."
+            : $"The peer at {_name} closed the connection and reads no more messages.");
+    }
+
+    private ConnectionClosedException LocallyClosed(string operation) =>
+        new($"The connection to {_name} was {(Volatile.Read(ref _stop.Value) == StopFlag.Aborted ? "aborted" : "disposed")} by this side during a {operation}.");
+
+    private void CheckSendable(int length)
+    {
+        if (length > MaxMessageSize)
+        {
+            throw new FrameTooLargeException(length, MaxMessageSize);
+        }
+
+        if (_stop.IsSet)
+        {
+            throw LocallyClosed("send");
+        }
+    }
+
+    private void EnterSend()
+    {
+        if (Interlocked.CompareExchange(ref _sendLock, 1, 0) != 0)
+        {
+            var spin = new SpinWait();
+            while (Interlocked.CompareExchange(ref _sendLock, 1, 0) != 0)
+            {
+                spin.SpinOnce();
+            }
+        }
+
+        CheckLocked();
+    }
+
+    private async ValueTask EnterSendAsync(CancellationToken cancellationToken)
+    {
+        while (Interlocked.CompareExchange(ref _sendLock, 1, 0) != 0)
+        {
+            // Contention between senders is the rare case; a short sleep keeps this simple and lock-free on the hot path.
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+
+        CheckLocked();
+    }
+
+    private void CheckLocked()
+    {
+        // The compare-exchange above fenced: either Dispose sees our lock, or we see its stop flag here.
+        if (_stop.IsSet)
+        {
+            Volatile.Write(ref _sendLock, 0);
+            throw LocallyClosed("send");
+        }
+    }
+
+    private void EnterReceive()
+    {
+        if (Interlocked.Exchange(ref _receiving, 1) != 0)
+        {
+            throw new InvalidOperationException("Another receive is already pending on this connection; receive from one reader at a time.");
+        }
+
+        if (_stop.IsSet)
+        {
+            Volatile.Write(ref _receiving, 0);
+            throw LocallyClosed("receive");
+        }
+    }
+
+    private void SignalClosed()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+}

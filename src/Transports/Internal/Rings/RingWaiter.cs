@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+using IpcKit.Transports.SharedMemory;
+
+namespace IpcKit.Transports.Internal.Rings;
+
+/// <summary>Why a wait on a ring ended. The caller re-examines the ring in every case.</summary>
+internal enum WaitOutcome
+{
+    Changed,
+    PeerClosed,
+    PeerDead,
+    Stopped,
+    Cancelled,
+    /// <summary>A spin-only wait ran its course without a change.</summary>
+    SpunOut,
+}
+
+/// <summary>The local side's state, read by every wait: non-zero once the connection is aborted or disposed.</summary>
+internal sealed class StopFlag
+{
+    public const int Open = 0;
+    public const int Aborted = 1;
+    public const int Disposed = 2;
+
+    /// <summary>Read with Volatile.Read; changed with interlocked operations (they fence).</summary>
+    public int Value;
+
+    public bool IsSet => Volatile.Read(ref Value) != Open;
+}
+
+/// <summary>
+/// Waits for the other side to move a position word: by spinning, by spinning then yielding then sleeping, or by
+/// sleeping on the futex at once (<see cref="MmfWait"/>). Every wait runs in slices of
+/// <see cref="SliceMilliseconds"/>; between slices it checks that the peer process still lives, so a dead peer ends
+/// a wait within about that long instead of hanging it.
+/// </summary>
+internal sealed unsafe class RingWaiter
+{
+    public const int SliceMilliseconds = 100;
+    private const long BackoffSpinMicroseconds = 20;
+    private const long BackoffYieldMicroseconds = 500;
+
+    private static readonly long s_ticksPerMicrosecond = Math.Max(1, Stopwatch.Frequency / 1_000_000);
+    private static readonly long s_sliceTicks = Stopwatch.Frequency * SliceMilliseconds / 1000;
+
+    private readonly MmfWait _mode;
+    private readonly ulong* _word;
+    private readonly uint* _waitingFlag;
+    private readonly uint* _peerClosed;
+    private readonly ProcessIdentity? _peer;
+    private readonly bool _processPrivate;
+    private readonly StopFlag _stop;
+
+    /// <param name="mode">How to wait.</param>
+    /// <param name="word">The other side's position.</param>
+    /// <param name="waitingFlag">This side's flag, set while it sleeps on <paramref name="word"/>.</param>
+    /// <param name="peerClosed">The other side's closed flag.</param>
+    /// <param name="peer">The peer process, checked between slices; null when it is this process.</param>
+    /// <param name="processPrivate">Whether the memory is private to this process (a cheaper futex).</param>
+    /// <param name="stop">This side's abort/dispose flag.</param>
+    public RingWaiter(MmfWait mode, ulong* word, uint* waitingFlag, uint* peerClosed, ProcessIdentity? peer, bool processPrivate, StopFlag stop)
+    {
+        _mode = mode;
+        _word = word;
+        _waitingFlag = waitingFlag;
+        _peerClosed = peerClosed;
+        _peer = peer;
+        _processPrivate = processPrivate;
+        _stop = stop;
+    }
+
+    /// <summary>Wakes a wait of this side on the word (used by abort, dispose and cancellation).</summary>
+    public void WakeSelf() => Libc.FutexWakeAll((uint*)_word, _processPrivate);
+
+    /// <summary>Waits until the word differs from <paramref name="observed"/>, or another reason to stop comes up.</summary>
+    /// <param name="observed">The value at which the ring looked full or empty.</param>
+    /// <param name="cancellationToken">Checked throughout; the canceller should call <see cref="WakeSelf"/>.</param>
+    /// <param name="spinOnly">Spin for at most the backoff spin time and return <see cref="WaitOutcome.SpunOut"/> when nothing happened (the async fast path).</param>
+    public WaitOutcome Wait(ulong observed, CancellationToken cancellationToken, bool spinOnly = false)
+    {
+        long start = Stopwatch.GetTimestamp();
+        long nextCheck = start + s_sliceTicks;
+        long now = start;
+        for (int i = 0; ; i++)
+        {
+            if (Poll(observed, cancellationToken) is { } outcome)
+            {
+                return outcome;
+            }
+
+            if ((i & 63) == 0 || _mode != MmfWait.Spin)
+            {
+                now = Stopwatch.GetTimestamp();
+            }
+
+            long elapsedMicroseconds = (now - start) / s_ticksPerMicrosecond;
+            if (spinOnly)
+            {
+                if (elapsedMicroseconds >= BackoffSpinMicroseconds)
+                {
+                    return WaitOutcome.SpunOut;
+                }
+
+                Pause();
+            }
+            else if (_mode == MmfWait.Spin || (_mode == MmfWait.Backoff && elapsedMicroseconds < BackoffSpinMicroseconds))
+            {
+                Pause();
+                if ((i & 1023) == 1023)
+                {
+                    // Let a descheduled peer run when the cores are oversubscribed; returns at once otherwise.
+                    Thread.Yield();
+                }
+            }
+            else if (_mode == MmfWait.Backoff && elapsedMicroseconds < BackoffYieldMicroseconds)
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                int ms = (int)Math.Clamp((nextCheck - now) * 1000 / Stopwatch.Frequency, 1, SliceMilliseconds);
+                Park(observed, ms, cancellationToken);
+                now = Stopwatch.GetTimestamp();
+            }
+
+            if (now >= nextCheck)
+            {
+                nextCheck = now + s_sliceTicks;
+                if (_peer is { } peer && !peer.IsAlive())
+                {
+                    // Data published before the peer died is still good: report the death only on an unchanged word.
+                    return Volatile.Read(ref *_word) != observed ? WaitOutcome.Changed : WaitOutcome.PeerDead;
+                }
+            }
+        }
+    }
+
+    private WaitOutcome? Poll(ulong observed, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref *_word) != observed)
+        {
+            return WaitOutcome.Changed;
+        }
+
+        if (Volatile.Read(ref *_peerClosed) != 0)
+        {
+            return WaitOutcome.PeerClosed;
+        }
+
+        if (_stop.IsSet)
+        {
+            return WaitOutcome.Stopped;
+        }
+
+        return cancellationToken.IsCancellationRequested ? WaitOutcome.Cancelled : null;
+    }
+
+    private void Park(ulong observed, int timeoutMs, CancellationToken cancellationToken)
+    {
+        // Announce, fence, re-check, sleep: paired with the fence after the other side's position store, so either it
+        // sees our flag and wakes us, or we see its new position here and do not sleep.
+        Volatile.Write(ref *_waitingFlag, 1u);
+        Interlocked.MemoryBarrier();
+        if (Poll(observed, cancellationToken) is null)
+        {
+            Libc.FutexWait((uint*)_word, (uint)observed, timeoutMs, _processPrivate);
+        }
+
+        Volatile.Write(ref *_waitingFlag, 0u);
+    }
+
+    private static void Pause()
+    {
+        if (X86Base.IsSupported)
+        {
+            X86Base.Pause();
+        }
+        else if (ArmBase.IsSupported)
+        {
+            ArmBase.Yield();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Runtime.CompilerServices;
+
+namespace IpcKit.Transports.Internal.Rings;
+
+/// <summary>
+/// The producer end of a ring. One thread at a time (the connection serializes sends). Nothing here blocks: a write
+/// that finds too little space returns false, and the caller waits on <see cref="ReadPositionWord"/> and retries.
+/// </summary>
+internal sealed unsafe class RingWriter
+{
+    private readonly byte* _control;
+    private readonly byte* _data;
+    private readonly long _capacity;
+    private readonly long _mask;
+    private readonly long _wholeLimit;
+    private readonly long _pieceLimit;
+    private readonly bool _processPrivate;
+    private long _write;
+    private long _cachedRead;
+    private int _streamed; // bytes of the current large message already written; 0 when none is in progress
+
+    public RingWriter(byte* control, byte* data, long capacity, bool processPrivate)
+    {
+        _control = control;
+        _data = data;
+        _capacity = capacity;
+        _mask = capacity - 1;
+        _wholeLimit = RingLayout.WholeLimit(capacity);
+        _pieceLimit = RingLayout.PieceLimit(capacity);
+        _processPrivate = processPrivate;
+        _write = (long)Volatile.Read(ref *WritePositionWord);
+        _cachedRead = (long)Volatile.Read(ref *ReadPositionWord);
+    }
+
+    public ulong* WritePositionWord => (ulong*)(_control + RingLayout.WritePosition);
+
+    public ulong* ReadPositionWord => (ulong*)(_control + RingLayout.ReadPosition);
+
+    public uint* WaitingFlag => (uint*)(_control + RingLayout.ProducerWaiting);
+
+    public uint* ConsumerGoneFlag => (uint*)(_control + RingLayout.ConsumerGone);
+
+    /// <summary>The read position this side last saw: what to wait on when a write did not fit.</summary>
+    public ulong ObservedRead => (ulong)_cachedRead;
+
+    /// <summary>True while a large message is half written (a send that stops now leaves the peer mid-message).</summary>
+    public bool InMessage => _streamed != 0;
+
+    /// <summary>Writes the message, or as much of a large one as fits; true once all of it is published.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWrite(ReadOnlySpan<byte> message)
+    {
+        long record = RingLayout.Align(4 + (long)message.Length);
+        return record <= _wholeLimit && _streamed == 0 ? TryWriteWhole(message, record) : TryWriteStreamed(message);
+    }
+
+    /// <summary>Marks the ring closed for the consumer (the first way given wins) and wakes it.</summary>
+    public void Close(uint how)
+    {
+        // Interlocked: a full fence, so every record published before is visible to whoever sees the flag.
+        Interlocked.CompareExchange(ref *(uint*)(_control + RingLayout.ProducerClosed), how, 0u);
+        Libc.FutexWakeAll((uint*)WritePositionWord, _processPrivate);
+    }
+
+    private bool TryWriteWhole(ReadOnlySpan<byte> message, long record)
+    {
+        long pos = _write;
+        long offset = pos & _mask;
+        long toEnd = _capacity - offset;
+        long need = record <= toEnd ? record : toEnd + record;
+        if (pos + need - _cachedRead > _capacity)
+        {
+            _cachedRead = (long)Volatile.Read(ref *ReadPositionWord);
+            if (pos + need - _cachedRead > _capacity)
+            {
+                return false;
+            }
+        }
+
+        if (record > toEnd)
+        {
+            *(uint*)(_data + offset) = RingLayout.Padding;
+            pos += toEnd;
+            offset = 0;
+        }
+
+        byte* p = _data + offset;
+        *(uint*)p = (uint)message.Length;
+        message.CopyTo(new Span<byte>(p + 4, message.Length));
+        Publish(pos + record);
+        return true;
+    }
+
+    private bool TryWriteStreamed(ReadOnlySpan<byte> message)
+    {
+        while (true)
+        {
+            long remaining = message.Length - _streamed;
+            long want = Math.Min(RingLayout.Align(8 + remaining), _pieceLimit);
+            long pos = _write;
+            long free = _capacity - (pos - _cachedRead);
+            if (free < want)
+            {
+                _cachedRead = (long)Volatile.Read(ref *ReadPositionWord);
+                free = _capacity - (pos - _cachedRead);
+                if (free < want)
+                {
+                    return false;
+                }
+            }
+
+            long offset = pos & _mask;
+            long toEnd = _capacity - offset;
+            if (toEnd < 16)
+            {
+                // Too little room before the end for a header and a byte: skip to the start.
+                *(uint*)(_data + offset) = RingLayout.Padding;
+                Publish(pos + toEnd);
+                continue;
+            }
+
+            long room = Math.Min(Math.Min(free, toEnd), _pieceLimit);
+            int chunk = (int)Math.Min(remaining, room - 8);
+            byte* p = _data + offset;
+            bool first = _streamed == 0;
+            *(uint*)p = (first ? RingLayout.Start : RingLayout.Piece) | (uint)chunk;
+            *(uint*)(p + 4) = first ? (uint)message.Length : 0;
+            message.Slice(_streamed, chunk).CopyTo(new Span<byte>(p + 8, chunk));
+            _streamed += chunk;
+            Publish(pos + RingLayout.Align(8 + (long)chunk));
+            if (_streamed == message.Length)
+            {
+                _streamed = 0;
+                return true;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Publish(long position)
+    {
+        _write = position;
+        Volatile.Write(ref *WritePositionWord, (ulong)position);
+        // Store-load fence: the consumer sets its waiting flag, fences, then re-reads our position; with this fence at
+        // least one of the two sees the other's store, so a wakeup is never lost.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref *(uint*)(_control + RingLayout.ConsumerWaiting)) != 0)
+        {
+            Libc.FutexWakeAll((uint*)WritePositionWord, _processPrivate);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using IpcKit.Transports.SharedMemory;
+
+namespace IpcKit.Transports.Tests;
+
+/// <summary>The conformance suite over shared memory, once per wait strategy: each has its own wait path.</summary>
+public abstract class MmfTransportTests : TransportConformanceTests
+{
+    protected abstract MmfWait Wait { get; }
+
+    protected override ITransport CreateTransport(int maxMessageSize = 0) =>
+        new MmfTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize, Wait = Wait } : new() { Wait = Wait });
+}
+
+public sealed class MmfBackoffTransportTests : MmfTransportTests
+{
+    protected override MmfWait Wait => MmfWait.Backoff;
+}
+
+public sealed class MmfBlockTransportTests : MmfTransportTests
+{
+    protected override MmfWait Wait => MmfWait.Block;
+}
+
+public sealed class MmfSpinTransportTests : MmfTransportTests
+{
+    protected override MmfWait Wait => MmfWait.Spin;
+}
