@@ -22,8 +22,14 @@ internal static class RoundTrip
             string? line;
             do
             {
-                line = await server.StandardOutput.ReadLineAsync(deadline.Token)
-                       ?? throw new IpcException($"The server exited before listening (exit code {await ExitCodeAsync(server)}).");
+                line = await server.StandardOutput.ReadLineAsync(deadline.Token);
+                if (line is null)
+                {
+                    // It printed why to stderr (a bad endpoint: 2; an endpoint in use: 1); pass its verdict on.
+                    int early = await ExitCodeAsync(server);
+                    Console.Error.WriteLine($"client: the server exited with code {early} before listening");
+                    return early == 0 ? 1 : early;
+                }
             }
             while (!line.StartsWith("listening on ", StringComparison.Ordinal));
 
