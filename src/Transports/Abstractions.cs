@@ -92,11 +92,27 @@ public interface IConnection : IAsyncDisposable, IDisposable
     /// <summary>Sends one message, blocking the calling thread. Meant for a dedicated thread on a latency-critical path.</summary>
     void Send(ReadOnlySpan<byte> message);
 
+    /// <summary>
+    /// Sends one message held in memory the caller owns, blocking the calling thread. Transports that can hand memory
+    /// to the peer without copying it (the in-process <c>shared</c> transport) do so: the caller must then leave the
+    /// memory unchanged until the peer is done with it, as a request/reply exchange guarantees. Every other transport
+    /// copies, exactly like <see cref="Send(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    void Send(ReadOnlyMemory<byte> message) => Send(message.Span);
+
     /// <summary>Receives the next message, blocking the calling thread; <see langword="null"/> at a clean end of stream. Unblock it with <see cref="Abort"/>.</summary>
     ReadOnlyMemory<byte>? Receive();
 
     /// <summary>Closes the connection at once, without a graceful shutdown. Pending operations fail with <see cref="ConnectionClosedException"/>.</summary>
     void Abort();
+}
+
+/// <summary>
+/// A transport whose two ends must live in the same process (threads sharing an address space): the in-process
+/// baselines that process transports are compared against. A benchmark runs their peer on a thread, not in a worker process.
+/// </summary>
+public interface IInProcessTransport : ITransport
+{
 }
 
 /// <summary>Settings every transport shares. Each transport has a sealed subclass with its own settings.</summary>

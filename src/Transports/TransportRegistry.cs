@@ -1,4 +1,5 @@
 using IpcKit.Transports.AnonymousPipes;
+using IpcKit.Transports.Files;
 using IpcKit.Transports.InProcess;
 using IpcKit.Transports.NamedPipes;
 using IpcKit.Transports.SharedMemory;
@@ -38,6 +39,9 @@ public sealed class TransportRegistry
         new TcpTransport(),
         new MmfTransport(),
         new ThreadTransport(),
+        new FileTransport(),
+        new ChannelTransport(),
+        new SharedTransport(),
     ]);
 
     /// <summary>The transports, in registration order.</summary>

@@ -118,15 +118,7 @@ internal sealed class RoleRunner(IConnection data, ConfigureMessage configure)
             }
 
             Pinned.SetResult(configure.Cpu >= 0 ? Affinity.CurrentCpu() : -1);
-            switch (configure.Role)
-            {
-                case WorkerRole.Echo: Echo(); break;
-                case WorkerRole.Sink: Sink(); break;
-                case WorkerRole.Source: Source(); break;
-                case WorkerRole.Reply: Reply(); break;
-                default: throw new InvalidOperationException($"Unknown role {configure.Role}.");
-            }
-
+            Roles.Run(configure.Role, data, configure, Verifier, HangAfter);
             Done.SetResult();
         }
         catch (Exception e)
@@ -135,53 +127,4 @@ internal sealed class RoleRunner(IConnection data, ConfigureMessage configure)
             Done.TrySetException(e);
         }
     }
-
-    private void Echo()
-    {
-        // The coordinator verifies what comes back; checking here too would add to every round trip.
-        long count = 0;
-        while (data.Receive() is { } message)
-        {
-            if (++count > HangAfter)
-            {
-                Thread.Sleep(Timeout.Infinite);
-            }
-
-            data.Send(message.Span);
-        }
-    }
-
-    private void Sink()
-    {
-        var ack = new byte[MessageStamp.AckSize];
-        while (data.Receive() is { } message)
-        {
-            uint flags = Verifier.Check(message.Span);
-            if ((flags & MessageStamp.LastFlag) != 0)
-            {
-                MessageStamp.WriteAck(ack, Verifier.Received, Verifier.Corrupted, Verifier.Lost);
-                data.Send(ack);
-            }
-        }
-    }
-
-    private void Source()
-    {
-        var message = new byte[Math.Max(configure.MessageSize, MessageStamp.HeaderSize)];
-        MessageStamp.FillPattern(message, message.Length);
-        ulong payloadSum = MessageStamp.PayloadSum(message);
-        for (long i = 0; i < configure.Count; i++)
-        {
-            uint flags = (i == 0 ? MessageStamp.FirstFlag : 0) | (i == configure.Count - 1 ? MessageStamp.LastFlag : 0);
-            MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
-            data.Send(message);
-        }
-
-        // Wait for the acknowledgement, then for the end of stream.
-        while (data.Receive() is not null)
-        {
-        }
-    }
-
-    private void Reply() => RequestReply.Serve(data, Verifier);
 }

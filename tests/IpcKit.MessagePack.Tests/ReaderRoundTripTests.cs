@@ -140,6 +140,32 @@ public class ReaderRoundTripTests
         Assert.Equal("abc"u8.ToArray(), segmented.ReadStringSequence()!.Value.ToArray());
     }
 
+    [Fact]
+    public void Contiguous_binary_reads_return_the_bytes_in_place_and_step_aside_for_nil_and_split_values()
+    {
+        byte[] bytes = Write((ref MessagePackWriter w) => { w.WriteBinary([1, 2, 3]); w.WriteNil(); w.WriteBinary(new byte[300]); });
+        var reader = new MessagePackReader(bytes);
+        Assert.True(reader.TryReadBinarySpan(out ReadOnlySpan<byte> first));
+        Assert.Equal(new byte[] { 1, 2, 3 }, first.ToArray());
+        Assert.False(reader.TryReadBinarySpan(out _));
+        Assert.Equal(5, reader.Consumed);
+        Assert.Null(reader.ReadBytes());
+        Assert.True(reader.TryReadBinarySpan(out ReadOnlySpan<byte> second));
+        Assert.Equal(300, second.Length);
+        Assert.True(reader.End);
+
+        var segmented = new MessagePackReader(Segmented(bytes, 2));
+        Assert.False(segmented.TryReadBinarySpan(out _));
+        Assert.Equal(0, segmented.Consumed);
+        Assert.Equal(new byte[] { 1, 2, 3 }, segmented.ReadBytes()!.Value.ToArray());
+
+        AssertRejected("a161", (ref MessagePackReader r) => r.TryReadBinarySpan(out _));
+        AssertRejected("c40301", (ref MessagePackReader r) => r.TryReadBinarySpan(out _));
+        AssertRejected("c403010203", (ref MessagePackReader r) => r.TryReadBinarySpan(out _), MessagePackReaderOptions.Default with { MaxBinaryLength = 2 });
+        AssertRejected("01", (ref MessagePackReader r) => r.TryReadStringSpan(out _));
+        AssertRejected("a3616263", (ref MessagePackReader r) => r.TryReadStringSpan(out _), MessagePackReaderOptions.Default with { MaxStringLength = 2 });
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(255)]

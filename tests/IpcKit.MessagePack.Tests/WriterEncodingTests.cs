@@ -106,7 +106,9 @@ public class WriterEncodingTests
     [Theory]
     [InlineData(15, 30, "be")]
     [InlineData(16, 32, "d920")]
+    [InlineData(200, 400, "da0190")]
     [InlineData(2000, 4000, "da0fa0")]
+    [InlineData(4096, 8192, "da2000")]
     [InlineData(5000, 10000, "da2710")]
     [InlineData(40000, 80000, "db00013880")]
     public void Writer_counts_multibyte_text_in_UTF8_bytes(int chars, int bytes, string expectedHeader)

@@ -204,3 +204,18 @@ public sealed class SharedMemorySpecificTests
         Assert.Equal(0x8A9136AAu, Crc32C.Compute(new byte[32]));
     }
 }
+
+public sealed class NewTransportRegistryTests
+{
+    [Theory]
+    [InlineData("shm", "mmf")]
+    [InlineData("mmf", "mmf")]
+    [InlineData("inproc", "thread")]
+    [InlineData("file", "file")]
+    public void The_new_transports_are_registered_with_a_description(string name, string scheme)
+    {
+        var transport = TransportRegistry.Default.Get(name);
+        Assert.Equal(scheme, transport.Scheme);
+        Assert.False(string.IsNullOrWhiteSpace(transport.Description));
+    }
+}

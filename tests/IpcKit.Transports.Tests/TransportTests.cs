@@ -30,3 +30,30 @@ public sealed class TcpTransportTests : ByteStreamConformanceTests
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
         new TcpTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
 }
+
+public sealed class ChannelTransportTests : TransportConformanceTests
+{
+    protected override bool SupportsOtherProcesses => false;
+
+    protected override ITransport CreateTransport(int maxMessageSize = 0) =>
+        new InProcess.ChannelTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
+}
+
+public sealed class SharedTransportTests : TransportConformanceTests
+{
+    protected override bool SupportsOtherProcesses => false;
+
+    protected override ITransport CreateTransport(int maxMessageSize = 0) =>
+        new InProcess.SharedTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
+
+    [Fact]
+    public async Task Memory_sent_as_memory_is_handed_over_without_a_copy()
+    {
+        var (server, client) = await ConnectPairAsync();
+        byte[] buffer = [1, 2, 3];
+        client.Send((ReadOnlyMemory<byte>)buffer);
+        var received = await Task.Run(() => server.Receive()).Within();
+        buffer[0] = 42; // the receiver sees the sender's own memory
+        Assert.Equal(42, received!.Value.Span[0]);
+    }
+}

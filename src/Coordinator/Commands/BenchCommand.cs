@@ -61,6 +61,11 @@ internal static class BenchCommand
         Description = "CPUs to pin to, as A or A,B (coordinator, worker). Default: the first two this process may use.",
     };
 
+    private static readonly Option<string?> WaitOption = new("--wait")
+    {
+        Description = "How ring transports (mmf, thread) wait for data: spin (burn a CPU, lowest latency; use --pin split), backoff (spin, yield, then sleep) or block (futex). Default: backoff.",
+    };
+
     private static readonly Option<string?> CaseTimeoutOption = new("--case-timeout")
     {
         Description = "How long one case may run before its worker is declared hung and killed. Default: the case's duration + warm-up + 30s (120s with --iterations).",
@@ -82,7 +87,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            PinOption, CpusOption, CaseTimeoutOption, FormatOption, OutputOption,
+            PinOption, CpusOption, WaitOption, CaseTimeoutOption, FormatOption, OutputOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -139,6 +144,7 @@ internal static class BenchCommand
                 Pin = plan.Pin.ToString().ToLowerInvariant(),
                 Cpus = plan.Pin == PinMode.None ? [] : [plan.CoordinatorCpu, plan.WorkerCpu],
                 Quick = plan.Quick,
+                Wait = plan.Wait,
             },
             Results = results,
         };
@@ -226,6 +232,9 @@ internal static class BenchCommand
         return new BenchPlan(transports, workloads, sizes, new RunBudget(iterations, duration, warmup), pin, coordinatorCpu, workerCpu, quick)
         {
             CaseTimeoutOverride = caseTimeout,
+            Wait = parse.GetValue(WaitOption) is { } wait
+                ? wait.ToLowerInvariant() is "spin" or "backoff" or "block" ? wait.ToLowerInvariant() : throw new UsageException($"Unknown --wait '{wait}'. Valid: spin, backoff, block.")
+                : null,
         };
     }
 }

@@ -37,6 +37,9 @@ internal sealed record BenchSettings
     public required IReadOnlyList<int> Cpus { get; init; }
 
     public required bool Quick { get; init; }
+
+    /// <summary>The wait strategy given to ring transports with --wait, or null for their default (backoff).</summary>
+    public string? Wait { get; init; }
 }
 
 /// <summary>The figures of one transport × workload × message size.</summary>

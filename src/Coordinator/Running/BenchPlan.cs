@@ -27,6 +27,16 @@ internal sealed record BenchPlan(
     int WorkerCpu,
     bool Quick)
 {
+    /// <summary>The wait strategy for ring transports (mmf, thread): spin, backoff or block; null for their default.</summary>
+    public string? Wait { get; init; }
+
+    /// <summary>A fresh endpoint for a case, carrying the options that travel in the endpoint (the wait strategy).</summary>
+    public Endpoint EndpointFor(ITransport transport, string scratchDirectory)
+    {
+        var endpoint = transport.CreateEphemeralEndpoint(scratchDirectory);
+        return Wait is not null && transport.Scheme is "mmf" or "thread" ? endpoint.WithQueryValue("wait", Wait) : endpoint;
+    }
+
     /// <summary>Set by --case-timeout.</summary>
     public TimeSpan? CaseTimeoutOverride { get; init; }
 

@@ -31,12 +31,15 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
         ITransport transport, Workload workload, IReadOnlyList<int> sizes, ScratchSpace scratch, List<CaseResult> results, CancellationToken cancellationToken)
     {
         string name = transport.Scheme;
-        progress($"{name}: starting a worker for {workload.Name}");
-        WorkerSession session;
+        progress(transport is IInProcessTransport ? $"{name}: starting a peer thread for {workload.Name}" : $"{name}: starting a worker for {workload.Name}");
+        IPeerSession session;
         try
         {
             var configure = new ConfigureMessage(workload.WorkerRole, "", 0, 0, plan.Pin == PinMode.None ? -1 : plan.WorkerCpu);
-            session = await WorkerSession.StartAsync(transport, configure, scratch.Path, cancellationToken);
+            var endpoint = plan.EndpointFor(transport, scratch.Path);
+            session = transport is IInProcessTransport
+                ? await InProcessPeer.StartAsync(transport, endpoint, configure, cancellationToken)
+                : await WorkerSession.StartAsync(transport, endpoint, configure, cancellationToken);
         }
         catch (WorkerFailedException e)
         {
@@ -63,10 +66,11 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
         }
     }
 
-    private async Task<(CaseResult? Result, string? Error)> RunCaseAsync(WorkerSession session, Workload workload, int size, CancellationToken cancellationToken)
+    private async Task<(CaseResult? Result, string? Error)> RunCaseAsync(IPeerSession session, Workload workload, int size, CancellationToken cancellationToken)
     {
         var coordinatorBefore = ProcessCounters.Read(Environment.ProcessId);
-        var workerBefore = ProcessCounters.Read(session.WorkerPid);
+        // An in-process peer's costs are already in this process's counters.
+        var workerBefore = session.WorkerPid is { } pid ? ProcessCounters.Read(pid) : default;
         int cpu = plan.Pin == PinMode.None ? -1 : plan.CoordinatorCpu;
         var run = PinnedThread.Run(cpu, () => workload.Run(session.Data, size, plan.Budget));
 
@@ -103,7 +107,7 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
 
         var cpuUsage = new CpuUsage(
             ProcessCpu.From(ProcessCounters.Read(Environment.ProcessId).Since(coordinatorBefore)),
-            ProcessCpu.From(ProcessCounters.Read(session.WorkerPid).Since(workerBefore)));
+            ProcessCpu.From(session.WorkerPid is { } workerPid ? ProcessCounters.Read(workerPid).Since(workerBefore) : default));
         return (new CaseResult
         {
             Transport = session.Transport,

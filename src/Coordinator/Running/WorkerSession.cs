@@ -8,7 +8,7 @@ namespace IpcKit.Coordinator.Running;
 /// coordinator listens and the worker connects). Owns the worker's whole life: disposing ends the data stream, collects
 /// the worker's result, and kills it if it does not exit in time.
 /// </summary>
-internal sealed class WorkerSession : IAsyncDisposable
+internal sealed class WorkerSession : IPeerSession
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
@@ -32,7 +32,7 @@ internal sealed class WorkerSession : IAsyncDisposable
 
     public IConnection Data { get; }
 
-    public int WorkerPid => _child.Id;
+    public int? WorkerPid => _child.Id;
 
     public int WorkerCpu { get; }
 
@@ -76,13 +76,13 @@ internal sealed class WorkerSession : IAsyncDisposable
     }
 
     public static async Task<WorkerSession> StartAsync(
-        ITransport transport, ConfigureMessage template, string scratchDirectory, CancellationToken cancellationToken)
+        ITransport transport, Endpoint endpoint, ConfigureMessage template, CancellationToken cancellationToken)
     {
         string name = transport.Scheme;
         IListener listener;
         try
         {
-            listener = await transport.ListenAsync(transport.CreateEphemeralEndpoint(scratchDirectory), cancellationToken);
+            listener = await transport.ListenAsync(endpoint, cancellationToken);
         }
         catch (IpcException e)
         {

@@ -251,8 +251,9 @@ public sealed class OrderFormatter : IMessagePackFormatter<Order?>
         reader.DecrementDepth();
         double? discount = reader.TryReadNil() ? null : reader.ReadDouble();
         long signatureOffset = reader.Consumed;
-        ReadOnlySequence<byte> signature = reader.ReadBytes()
-            ?? throw new MessagePackException(signatureOffset, "an Order's signature is nil.");
+        byte[] signature = reader.TryReadBinarySpan(out ReadOnlySpan<byte> contiguous)
+            ? contiguous.ToArray()
+            : reader.ReadBytes()?.ToArray() ?? throw new MessagePackException(signatureOffset, "an Order's signature is nil.");
 
         for (int i = FieldCount; i < count; i++)
         {
@@ -273,7 +274,7 @@ public sealed class OrderFormatter : IMessagePackFormatter<Order?>
             Tags = tags,
             LineItems = lines,
             Discount = discount,
-            Signature = signature.IsEmpty ? ReadOnlyMemory<byte>.Empty : signature.ToArray(),
+            Signature = signature,
         };
     }
 }

@@ -34,7 +34,7 @@ public sealed class ThreadTransportOptions : TransportOptions
 /// memory instead of a mapped file. The in-process baseline that the other transports are compared with. Listeners
 /// are found by name in a registry private to the process; a connect needs no accept to complete, like a socket's.
 /// </summary>
-public sealed class ThreadTransport : ITransport
+public sealed class ThreadTransport : IInProcessTransport
 {
     private static readonly ConcurrentDictionary<string, Listener> s_listeners = new(StringComparer.Ordinal);
     private readonly ThreadTransportOptions _options;

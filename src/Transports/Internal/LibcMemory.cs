@@ -8,6 +8,7 @@ internal static partial class Libc
     private const int PROT_READ = 1;
     private const int PROT_WRITE = 2;
     private const int MAP_SHARED = 1;
+    private const int MAP_POPULATE = 0x8000;
     private const int FUTEX_WAIT = 0;
     private const int FUTEX_WAKE = 1;
     private const int FUTEX_PRIVATE_FLAG = 128;
@@ -44,10 +45,13 @@ internal static partial class Libc
     /// <returns>0, or the errno (ENOSPC 28, EFBIG 27, EOPNOTSUPP 95…).</returns>
     internal static int Reserve(SafeHandle file, long length) => PosixFallocate((int)file.DangerousGetHandle(), 0, length);
 
-    /// <summary>Maps a whole file read-write and shared; null on failure with the errno in <paramref name="errno"/>.</summary>
+    /// <summary>
+    /// Maps a whole file read-write and shared; null on failure with the errno in <paramref name="errno"/>. The page
+    /// tables are filled now (MAP_POPULATE), so the hot path never takes a page fault.
+    /// </summary>
     internal static unsafe byte* MapShared(SafeHandle file, long length, out int errno)
     {
-        void* p = Mmap(null, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED, (int)file.DangerousGetHandle(), 0);
+        void* p = Mmap(null, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, (int)file.DangerousGetHandle(), 0);
         errno = Marshal.GetLastPInvokeError();
         return p == (void*)-1 ? null : (byte*)p;
     }

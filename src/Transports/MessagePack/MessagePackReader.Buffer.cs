@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace IpcKit.Transports.MessagePack;
 
@@ -13,6 +15,13 @@ public ref partial struct MessagePackReader
     public ReadOnlySequence<byte> ReadRaw(long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count <= _span.Length - _pos)
+        {
+            var inSegment = new ReadOnlySequence<byte>(_memory.Slice(_pos, (int)count));
+            _pos += (int)count;
+            return inSegment;
+        }
+
         if (count > Remaining)
         {
             throw Truncated(count);
@@ -31,6 +40,96 @@ public ref partial struct MessagePackReader
         long startOffset = Consumed;
         Skip();
         return _sequence.Slice(start, Consumed - startOffset);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte ReadCode()
+    {
+        if (_pos < _span.Length)
+        {
+            return _span[_pos++];
+        }
+
+        EnsureAtLeast(1);
+        return _span[_pos++];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte ReadByteRaw()
+    {
+        if (_pos < _span.Length)
+        {
+            return _span[_pos++];
+        }
+
+        EnsureAtLeast(1);
+        return _span[_pos++];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ushort ReadUInt16Raw()
+    {
+        if (_span.Length - _pos >= 2)
+        {
+            ushort v = BinaryPrimitives.ReadUInt16BigEndian(_span[_pos..]);
+            _pos += 2;
+            return v;
+        }
+
+        return ReadUInt16Slow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
+    private ushort ReadUInt16Slow()
+    {
+        Span<byte> tmp = stackalloc byte[2];
+        CopyAcrossSegments(tmp);
+        return BinaryPrimitives.ReadUInt16BigEndian(tmp);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint ReadUInt32Raw()
+    {
+        if (_span.Length - _pos >= 4)
+        {
+            uint v = BinaryPrimitives.ReadUInt32BigEndian(_span[_pos..]);
+            _pos += 4;
+            return v;
+        }
+
+        return ReadUInt32Slow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
+    private uint ReadUInt32Slow()
+    {
+        Span<byte> tmp = stackalloc byte[4];
+        CopyAcrossSegments(tmp);
+        return BinaryPrimitives.ReadUInt32BigEndian(tmp);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong ReadUInt64Raw()
+    {
+        if (_span.Length - _pos >= 8)
+        {
+            ulong v = BinaryPrimitives.ReadUInt64BigEndian(_span[_pos..]);
+            _pos += 8;
+            return v;
+        }
+
+        return ReadUInt64Slow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
+    private ulong ReadUInt64Slow()
+    {
+        Span<byte> tmp = stackalloc byte[8];
+        CopyAcrossSegments(tmp);
+        return BinaryPrimitives.ReadUInt64BigEndian(tmp);
     }
 
     /// <summary>Moves forward <paramref name="count"/> bytes, which the caller has checked are there.</summary>
@@ -101,6 +200,7 @@ public ref partial struct MessagePackReader
             }
 
             _spanStart += _span.Length;
+            _memory = memory;
             _span = memory.Span;
             _pos = 0;
             _spanPosition = position;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace IpcKit.Transports.MessagePack;
 
@@ -14,6 +15,7 @@ public ref partial struct MessagePackReader
     /// from <see cref="Depth"/>), declared lengths, and 0xc1; strings are not checked for valid UTF-8.
     /// </summary>
     /// <exception cref="MessagePackException">The value is malformed, over a limit, nested too deeply, or truncated.</exception>
+    [SkipLocalsInit]
     public void Skip()
     {
         // One counter per open container: how many values it still holds. A finished value (a scalar, or a container

@@ -54,33 +54,27 @@ public ref partial struct MessagePackReader
     /// false and consumes nothing when the next value is nil or its bytes cross a segment boundary (use
     /// <see cref="ReadStringSequence"/> then). The bytes are checked to be valid UTF-8.
     /// </summary>
+    /// <returns>True with a slice of the input, valid as long as the input is; false as described.</returns>
     /// <exception cref="MessagePackException">The next value is not a string or nil, is not valid UTF-8, is over the limit, or is truncated.</exception>
     public bool TryReadStringSpan(out ReadOnlySpan<byte> utf8)
     {
-        MessagePackReader copy = this;
-        long start = Consumed;
-        byte code = ReadCode();
-        if (code == MessagePackCode.Nil)
+        if (TryTakeContiguous(isString: true, out utf8))
         {
-            this = copy;
-            utf8 = default;
-            return false;
+            Utf8Text.Validate(utf8, Consumed - utf8.Length);
+            return true;
         }
 
-        int length = (code & 0xe0) == MessagePackCode.MinFixStr ? code & 0x1f : ReadStringLength(code);
-        CheckDeclaredLength(length, _options.MaxStringLength, "string", nameof(MessagePackReaderOptions.MaxStringLength), start);
-        if (_span.Length - _pos < length)
-        {
-            this = copy;
-            utf8 = default;
-            return false;
-        }
-
-        utf8 = _span.Slice(_pos, length);
-        Utf8Text.Validate(utf8, Consumed);
-        _pos += length;
-        return true;
+        return false;
     }
+
+    /// <summary>
+    /// Reads a bin's bytes when they lie in one contiguous segment of the input (always so for input given as one
+    /// block of memory). Returns false and consumes nothing when the next value is nil or its bytes cross a segment
+    /// boundary (use <see cref="ReadBytes"/> then).
+    /// </summary>
+    /// <returns>True with a slice of the input, valid as long as the input is; false as described.</returns>
+    /// <exception cref="MessagePackException">The next value is not a bin or nil, is over the limit, or is truncated.</exception>
+    public bool TryReadBinarySpan(out ReadOnlySpan<byte> bytes) => TryTakeContiguous(isString: false, out bytes);
 
     /// <summary>Reads a string's UTF-8 bytes without decoding them, or returns null for nil. The bytes are checked to be valid UTF-8.</summary>
     /// <returns>A slice of the input, valid as long as the input is.</returns>
@@ -261,5 +255,74 @@ public ref partial struct MessagePackReader
         };
         CheckDeclaredLength(length, _options.MaxStringLength, "string", nameof(MessagePackReaderOptions.MaxStringLength), start);
         return (int)length;
+    }
+
+    /// <summary>
+    /// Takes a whole str (or bin) when its header and payload are in the current segment. Otherwise consumes nothing
+    /// and returns false for nil or a value that crosses segments, and throws for any other type.
+    /// </summary>
+    private bool TryTakeContiguous(bool isString, out ReadOnlySpan<byte> payload)
+    {
+        ReadOnlySpan<byte> rest = _span[_pos..];
+        payload = default;
+        if (rest.IsEmpty)
+        {
+            return FallBackFromContiguous(isString);
+        }
+
+        byte code = rest[0];
+        int header;
+        long length;
+        if (isString && (code & 0xe0) == MessagePackCode.MinFixStr)
+        {
+            (header, length) = (1, code & 0x1f);
+        }
+        else if (code == (isString ? MessagePackCode.Str8 : MessagePackCode.Bin8) && rest.Length >= 2)
+        {
+            (header, length) = (2, rest[1]);
+        }
+        else if (code == (isString ? MessagePackCode.Str16 : MessagePackCode.Bin16) && rest.Length >= 3)
+        {
+            (header, length) = (3, BinaryPrimitives.ReadUInt16BigEndian(rest[1..]));
+        }
+        else if (code == (isString ? MessagePackCode.Str32 : MessagePackCode.Bin32) && rest.Length >= 5)
+        {
+            (header, length) = (5, BinaryPrimitives.ReadUInt32BigEndian(rest[1..]));
+        }
+        else
+        {
+            return FallBackFromContiguous(isString);
+        }
+
+        int limit = isString ? _options.MaxStringLength : _options.MaxBinaryLength;
+        if (length > limit || header + length > Remaining)
+        {
+            // Over a limit or truncated: consume the header and let the common check describe the problem.
+            long start = Consumed;
+            _pos += header;
+            CheckDeclaredLength(length, limit, isString ? "string" : "bin",
+                isString ? nameof(MessagePackReaderOptions.MaxStringLength) : nameof(MessagePackReaderOptions.MaxBinaryLength), start);
+        }
+
+        if (header + length > rest.Length)
+        {
+            return false;
+        }
+
+        payload = rest.Slice(header, (int)length);
+        _pos += header + (int)length;
+        return true;
+    }
+
+    /// <summary>The slow path of <see cref="TryTakeContiguous"/>: false (consuming nothing) for nil or a str/bin split across segments.</summary>
+    private bool FallBackFromContiguous(bool isString)
+    {
+        MessagePackType type = NextType;
+        if (type == MessagePackType.Nil || type == (isString ? MessagePackType.String : MessagePackType.Binary))
+        {
+            return false;
+        }
+
+        throw TypeMismatch(ReadCode(), isString ? "a string" : "a bin");
     }
 }

@@ -27,6 +27,9 @@ public ref partial struct MessagePackReader
 
     /// <summary>The segment being read; <see cref="_pos"/> indexes it.</summary>
     private ReadOnlySpan<byte> _span;
+
+    /// <summary>The same segment as memory, to hand out slices of it without walking the sequence.</summary>
+    private ReadOnlyMemory<byte> _memory;
     private int _pos;
 
     /// <summary>The offset of <see cref="_span"/>'s first byte from the start of the input.</summary>
@@ -47,6 +50,7 @@ public ref partial struct MessagePackReader
         _length = sequence.Length;
         _options = options ?? MessagePackReaderOptions.Default;
         _span = default;
+        _memory = default;
         _pos = 0;
         _spanStart = 0;
         _spanPosition = sequence.Start;
@@ -54,7 +58,8 @@ public ref partial struct MessagePackReader
         Depth = 0;
         if (sequence.IsSingleSegment)
         {
-            _span = sequence.FirstSpan;
+            _memory = sequence.First;
+            _span = _memory.Span;
             _nextSegment = default;
         }
         else
@@ -67,8 +72,18 @@ public ref partial struct MessagePackReader
     /// <param name="memory">The input.</param>
     /// <param name="options">The limits to enforce; <see cref="MessagePackReaderOptions.Default"/> when null.</param>
     public MessagePackReader(ReadOnlyMemory<byte> memory, MessagePackReaderOptions? options = null)
-        : this(new ReadOnlySequence<byte>(memory), options)
     {
+        // The common case, written out: no need to ask the sequence what we already know.
+        _sequence = new ReadOnlySequence<byte>(memory);
+        _length = memory.Length;
+        _options = options ?? MessagePackReaderOptions.Default;
+        _memory = memory;
+        _span = memory.Span;
+        _pos = 0;
+        _spanStart = 0;
+        _spanPosition = _sequence.Start;
+        _nextSegment = default;
+        Depth = 0;
     }
 
     /// <summary>The limits this reader enforces.</summary>
@@ -319,92 +334,5 @@ public ref partial struct MessagePackReader
             default:
                 return MessagePackCode.ToType(code) == MessagePackType.Integer ? ReadInt64() : throw TypeMismatch(ReadCode(), "a number");
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte ReadCode()
-    {
-        if (_pos < _span.Length)
-        {
-            return _span[_pos++];
-        }
-
-        EnsureAtLeast(1);
-        return _span[_pos++];
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte ReadByteRaw()
-    {
-        if (_pos < _span.Length)
-        {
-            return _span[_pos++];
-        }
-
-        EnsureAtLeast(1);
-        return _span[_pos++];
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ushort ReadUInt16Raw()
-    {
-        if (_span.Length - _pos >= 2)
-        {
-            ushort v = BinaryPrimitives.ReadUInt16BigEndian(_span[_pos..]);
-            _pos += 2;
-            return v;
-        }
-
-        return ReadUInt16Slow();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private ushort ReadUInt16Slow()
-    {
-        Span<byte> tmp = stackalloc byte[2];
-        CopyAcrossSegments(tmp);
-        return BinaryPrimitives.ReadUInt16BigEndian(tmp);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint ReadUInt32Raw()
-    {
-        if (_span.Length - _pos >= 4)
-        {
-            uint v = BinaryPrimitives.ReadUInt32BigEndian(_span[_pos..]);
-            _pos += 4;
-            return v;
-        }
-
-        return ReadUInt32Slow();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private uint ReadUInt32Slow()
-    {
-        Span<byte> tmp = stackalloc byte[4];
-        CopyAcrossSegments(tmp);
-        return BinaryPrimitives.ReadUInt32BigEndian(tmp);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong ReadUInt64Raw()
-    {
-        if (_span.Length - _pos >= 8)
-        {
-            ulong v = BinaryPrimitives.ReadUInt64BigEndian(_span[_pos..]);
-            _pos += 8;
-            return v;
-        }
-
-        return ReadUInt64Slow();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private ulong ReadUInt64Slow()
-    {
-        Span<byte> tmp = stackalloc byte[8];
-        CopyAcrossSegments(tmp);
-        return BinaryPrimitives.ReadUInt64BigEndian(tmp);
     }
 }

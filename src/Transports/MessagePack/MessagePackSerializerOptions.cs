@@ -56,16 +56,36 @@ public sealed class MessagePackSerializerOptions
     /// <exception cref="InvalidOperationException">No formatter serves <typeparamref name="T"/>; register one with <see cref="WithFormatter{T}"/>.</exception>
     public IMessagePackFormatter<T> GetFormatter<T>()
     {
-        if (_resolved.TryGetValue(typeof(T), out object? cached))
+        // Formatters call this for every nested value, so the common case (the same options as last time for this T)
+        // is one static read and one comparison. The entry is one object, so readers on other threads see it whole.
+        LastUsed<T>? last = LastUsed<T>.Entry;
+        return last is not null && ReferenceEquals(last.Options, this) ? last.Formatter : Resolve<T>();
+    }
+
+    private IMessagePackFormatter<T> Resolve<T>()
+    {
+        if (!_resolved.TryGetValue(typeof(T), out object? formatter))
         {
-            return (IMessagePackFormatter<T>)cached;
+            formatter = _registered.TryGetValue(typeof(T), out object? registered)
+                ? registered
+                : BuiltInFormatters.Create(typeof(T))
+                  ?? throw new InvalidOperationException(
+                      $"No MessagePack formatter for {typeof(T)}. Register one with MessagePackSerializerOptions.WithFormatter<{typeof(T).Name}>(…).");
+            formatter = _resolved.GetOrAdd(typeof(T), formatter);
         }
 
-        object formatter = _registered.TryGetValue(typeof(T), out object? registered)
-            ? registered
-            : BuiltInFormatters.Create(typeof(T))
-              ?? throw new InvalidOperationException(
-                  $"No MessagePack formatter for {typeof(T)}. Register one with MessagePackSerializerOptions.WithFormatter<{typeof(T).Name}>(…).");
-        return (IMessagePackFormatter<T>)_resolved.GetOrAdd(typeof(T), formatter);
+        var typed = (IMessagePackFormatter<T>)formatter;
+        LastUsed<T>.Entry = new LastUsed<T>(this, typed);
+        return typed;
+    }
+
+    /// <summary>The options last used to look up <typeparamref name="T"/>, and what they returned.</summary>
+    private sealed class LastUsed<T>(MessagePackSerializerOptions options, IMessagePackFormatter<T> formatter)
+    {
+        public static LastUsed<T>? Entry;
+
+        public MessagePackSerializerOptions Options { get; } = options;
+
+        public IMessagePackFormatter<T> Formatter { get; } = formatter;
     }
 }

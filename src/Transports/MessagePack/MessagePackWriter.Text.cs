@@ -28,11 +28,11 @@ public ref partial struct MessagePackWriter
     {
         if (value.Length <= OnePassCharLimit)
         {
-            // Encode once into room for the worst case (3 bytes per UTF-16 char), then, if the real byte count
-            // needs a shorter header than the worst case did, slide the bytes down. Cheaper than counting first.
-            int maxBytes = value.Length * 3;
-            int guessedHeader = StringHeaderSize(maxBytes);
-            Span<byte> s = Reserve(guessedHeader + maxBytes);
+            // Encode once, after a header sized for the likely case (one byte per char, i.e. ASCII), into room for
+            // the worst case (3 bytes per char and the largest header). If the real byte count needs another header
+            // size, slide the bytes; for ASCII text that never happens. Cheaper than counting the bytes first.
+            int guessedHeader = StringHeaderSize(value.Length);
+            Span<byte> s = Reserve(5 + (value.Length * 3));
             int byteCount = Transcode(value, s[guessedHeader..]);
             int header = StringHeaderSize(byteCount);
             if (header != guessedHeader)

@@ -4,38 +4,6 @@ using IpcKit.Transports.SharedMemory;
 
 namespace IpcKit.Transports.Internal.Rings;
 
-/// <summary>Where one side's two rings lie, how it waits, and who the peer is.</summary>
-internal readonly unsafe struct RingPair
-{
-    public RingPair(byte* sendControl, byte* sendData, byte* receiveControl, byte* receiveData, long capacity, MmfWait wait, ProcessIdentity? peer, bool processPrivate)
-    {
-        SendControl = sendControl;
-        SendData = sendData;
-        ReceiveControl = receiveControl;
-        ReceiveData = receiveData;
-        Capacity = capacity;
-        Wait = wait;
-        Peer = peer;
-        ProcessPrivate = processPrivate;
-    }
-
-    public byte* SendControl { get; }
-
-    public byte* SendData { get; }
-
-    public byte* ReceiveControl { get; }
-
-    public byte* ReceiveData { get; }
-
-    public long Capacity { get; }
-
-    public MmfWait Wait { get; }
-
-    public ProcessIdentity? Peer { get; }
-
-    public bool ProcessPrivate { get; }
-}
-
 /// <summary>
 /// An <see cref="IConnection"/> over two single-producer/single-consumer rings, one per direction: the shared-memory
 /// transport maps them from a file, the in-process one allocates them. Receiving a whole message hands out the bytes
@@ -228,6 +196,9 @@ internal sealed class RingConnection : IConnection
         }
 
         bool aborted = Interlocked.Exchange(ref _stop.Value, StopFlag.Disposed) == StopFlag.Aborted;
+        // The receiver marks itself busy with a plain store and then reads the stop flag; this barrier makes every
+        // thread's pending stores visible, so below we either see it busy or it sees the stop flag.
+        Interlocked.MemoryBarrierProcessWide();
         _rxWaiter.WakeSelf();
         _txWaiter.WakeSelf();
         _rxAsync.Dispose();
@@ -375,11 +346,14 @@ internal sealed class RingConnection : IConnection
 
     private void EnterReceive()
     {
-        if (Interlocked.Exchange(ref _receiving, 1) != 0)
+        // Plain loads and stores, no interlocked operation on the hot path: one receiver at a time is the caller's
+        // promise (this check catches most breaches), and Dispose pairs with the store through a process-wide barrier.
+        if (Volatile.Read(ref _receiving) != 0)
         {
             throw new InvalidOperationException("Another receive is already pending on this connection; receive from one reader at a time.");
         }
 
+        Volatile.Write(ref _receiving, 1);
         if (_stop.IsSet)
         {
             Volatile.Write(ref _receiving, 0);

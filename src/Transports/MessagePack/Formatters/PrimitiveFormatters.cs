@@ -131,6 +131,11 @@ internal sealed class ByteArrayFormatter : IMessagePackFormatter<byte[]?>
 
     public byte[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
+        if (reader.TryReadBinarySpan(out ReadOnlySpan<byte> span))
+        {
+            return span.IsEmpty ? [] : span.ToArray();
+        }
+
         ReadOnlySequence<byte>? bytes = reader.ReadBytes();
         return bytes is { } b ? (b.IsEmpty ? [] : b.ToArray()) : null;
     }
@@ -169,6 +174,13 @@ internal sealed class GuidFormatter : IMessagePackFormatter<Guid>
     public Guid Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         long start = reader.Consumed;
+        if (reader.TryReadBinarySpan(out ReadOnlySpan<byte> span))
+        {
+            return span.Length == 16
+                ? new Guid(span, bigEndian: true)
+                : throw new MessagePackException(start, $"expected a Guid (bin 16) but found a bin of {span.Length} bytes.");
+        }
+
         ReadOnlySequence<byte> bytes = reader.ReadBytes()
             ?? throw new MessagePackException(start, "expected a Guid (bin 16) but found nil.");
         if (bytes.Length != 16)

@@ -1,0 +1,101 @@
+using IpcKit.Protocol;
+using IpcKit.Transports;
+
+namespace IpcKit.Coordinator.Running;
+
+/// <summary>
+/// The peer of an in-process transport (thread, channel, shared): the same role a worker process plays, run on a
+/// thread of this process, since the two ends must share an address space.
+/// </summary>
+internal sealed class InProcessPeer : IPeerSession
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    private readonly IListener _listener;
+    private readonly TaskCompletionSource<int> _exited;
+    private Exception? _failure;
+
+    private InProcessPeer(string transport, IListener listener, IConnection data, TaskCompletionSource<int> exited, Func<Exception?> failure)
+    {
+        Transport = transport;
+        _listener = listener;
+        Data = data;
+        _exited = exited;
+        _failure = failure();
+    }
+
+    public string Transport { get; }
+
+    public IConnection Data { get; }
+
+    public int? WorkerPid => null;
+
+    public Task<int> Exited => _exited.Task;
+
+    public static async Task<InProcessPeer> StartAsync(ITransport transport, Endpoint endpoint, ConfigureMessage configure, CancellationToken cancellationToken)
+    {
+        var listener = await transport.ListenAsync(endpoint, cancellationToken);
+        var exited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                if (configure.Cpu >= 0)
+                {
+                    Affinity.PinCurrentThread(configure.Cpu);
+                }
+
+                using var data = transport.ConnectAsync(listener.Endpoint, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                Roles.Run(configure.Role, data, configure, new StreamVerifier());
+                exited.TrySetResult(0);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                exited.TrySetResult(1);
+            }
+        })
+        { IsBackground = true, Name = $"ipckit-peer-{transport.Scheme}" };
+        thread.Start();
+
+        try
+        {
+            var accepted = await listener.AcceptAsync(cancellationToken).AsTask().WaitAsync(Deadline, cancellationToken)
+                           ?? throw new WorkerFailedException($"The {transport.Scheme} listener closed before its peer thread connected.");
+            return new InProcessPeer(transport.Scheme, listener, accepted, exited, () => failure);
+        }
+        catch (TimeoutException)
+        {
+            await listener.DisposeAsync();
+            throw new WorkerFailedException($"The {transport.Scheme} peer thread did not connect within {Deadline.TotalSeconds:0} s{(failure is null ? "" : $": {failure.Message}")}.");
+        }
+        catch
+        {
+            await listener.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null)
+    {
+        _failure ??= Exited.IsCompleted ? _failure : null;
+        string why = hung ?? failure.Message;
+        return Task.FromResult(new WorkerFailedException($"The {Transport} peer thread failed: {why}", failure));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Data.Dispose();
+        try
+        {
+            await _exited.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            // A stuck peer thread is a background thread: it cannot keep the process alive.
+        }
+
+        await _listener.DisposeAsync();
+    }
+}

@@ -1,0 +1,99 @@
+using IpcKit.Protocol.Samples;
+using IpcKit.Transports;
+using IpcKit.Transports.MessagePack;
+
+namespace IpcKit.Protocol;
+
+/// <summary>
+/// What the peer of a benchmark does on the data connection, with the blocking API. A worker process runs these; so
+/// does a thread of the coordinator itself when the transport lives inside one process (thread, channel, shared).
+/// </summary>
+public static class Roles
+{
+    /// <summary>Runs <paramref name="role"/> until the coordinator ends the stream.</summary>
+    /// <param name="role">Which role.</param>
+    /// <param name="data">The data connection.</param>
+    /// <param name="configure">The worker's configuration (message size and count for <see cref="WorkerRole.Source"/>).</param>
+    /// <param name="verifier">Counts what a sink receives.</param>
+    /// <param name="hangAfter">For IpcKit's own tests: stop answering after this many messages.</param>
+    public static void Run(WorkerRole role, IConnection data, ConfigureMessage configure, StreamVerifier verifier, long hangAfter = long.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(configure);
+        ArgumentNullException.ThrowIfNull(verifier);
+        switch (role)
+        {
+            case WorkerRole.Echo: Echo(data, hangAfter); break;
+            case WorkerRole.Sink: Sink(data, verifier); break;
+            case WorkerRole.Source: Source(data, configure.MessageSize, configure.Count); break;
+            case WorkerRole.Reply: Reply(data); break;
+            default: throw new ArgumentOutOfRangeException(nameof(role), role, "Unknown role.");
+        }
+    }
+
+    /// <summary>Sends every message back, handing over the received memory (no copy where the transport allows it).</summary>
+    public static void Echo(IConnection data, long hangAfter = long.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        // The coordinator verifies what comes back; checking here too would add to every round trip.
+        long count = 0;
+        while (data.Receive() is { } message)
+        {
+            if (++count > hangAfter)
+            {
+                Thread.Sleep(Timeout.Infinite);
+            }
+
+            data.Send(message);
+        }
+    }
+
+    /// <summary>Checks every message and acknowledges each one flagged last.</summary>
+    public static void Sink(IConnection data, StreamVerifier verifier)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(verifier);
+        var ack = new byte[MessageStamp.AckSize];
+        while (data.Receive() is { } message)
+        {
+            uint flags = verifier.Check(message.Span);
+            if ((flags & MessageStamp.LastFlag) != 0)
+            {
+                MessageStamp.WriteAck(ack, verifier.Received, verifier.Corrupted, verifier.Lost);
+                data.Send(ack.AsSpan());
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="count"/> stamped messages, the last flagged, then drains until end of stream.</summary>
+    public static void Source(IConnection data, int messageSize, long count)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var message = new byte[Math.Max(messageSize, MessageStamp.HeaderSize)];
+        MessageStamp.FillPattern(message, message.Length);
+        ulong payloadSum = MessageStamp.PayloadSum(message);
+        for (long i = 0; i < count; i++)
+        {
+            uint flags = (i == 0 ? MessageStamp.FirstFlag : 0) | (i == count - 1 ? MessageStamp.LastFlag : 0);
+            MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
+            data.Send(message.AsSpan());
+        }
+
+        while (data.Receive() is not null)
+        {
+        }
+    }
+
+    /// <summary>Decodes each request as an <see cref="Order"/> and answers with its <see cref="OrderReceipt"/>.</summary>
+    public static void Reply(IConnection data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var options = OrderReceiptFormatter.Options;
+        while (data.Receive() is { } message)
+        {
+            var order = MessagePackSerializer.Deserialize<Order?>(message, options)
+                        ?? throw new ProtocolViolationException("The request workload received a nil order.");
+            data.Send<OrderReceipt?>(OrderReceipt.For(order), options);
+        }
+    }
+}

@@ -1,0 +1,394 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using IpcKit.Transports.Internal;
+using Microsoft.Win32.SafeHandles;
+
+namespace IpcKit.Transports.Files.Internal;
+
+/// <summary>
+/// A connection over two spool files: this side appends records to one and follows the other by polling its length.
+/// A received message is a slice of a reusable buffer, valid until the next receive.
+/// </summary>
+internal sealed class FileConnection : IConnection
+{
+    private const int CoalesceLimit = 16 * 1024;
+    private static readonly long s_peerCheckTicks = Stopwatch.Frequency / 10;
+
+    private readonly SafeFileHandle _out;
+    private readonly SafeFileHandle _in;
+    private readonly ProcessIdentity _peer;
+    private readonly bool _fsync;
+    private readonly string[] _paths;
+    private readonly Action? _onDispose;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _closed = new();
+    private readonly byte[] _sendBuffer = new byte[Spool.RecordHeaderSize + CoalesceLimit];
+    private readonly string _name;
+    private long _outOffset = Spool.HeaderSize;
+    private long _inOffset = Spool.HeaderSize;
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
+    private bool _ended;
+    private int _receiving;
+    private volatile int _state; // 0 open, 1 aborted, 2 disposed
+
+    public FileConnection(Endpoint endpoint, SafeFileHandle output, SafeFileHandle input, ProcessIdentity peer, bool fsync, int maxMessageSize, string[] paths, Action? onDispose)
+    {
+        Endpoint = endpoint;
+        _out = output;
+        _in = input;
+        _peer = peer;
+        _fsync = fsync;
+        MaxMessageSize = maxMessageSize;
+        _paths = paths;
+        _onDispose = onDispose;
+        _name = endpoint.ToString();
+    }
+
+    public Endpoint Endpoint { get; }
+
+    public int MaxMessageSize { get; }
+
+    public CancellationToken Closed => _closed.Token;
+
+    public void Send(ReadOnlySpan<byte> message)
+    {
+        CheckSendable(message.Length);
+        _sendLock.Wait();
+        try
+        {
+            Append((uint)message.Length, message);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        CheckSendable(message.Length);
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // An append to a local file does not wait for the peer; doing it inline keeps records whole.
+            Append((uint)message.Length, message.Span);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public ReadOnlyMemory<byte>? Receive()
+    {
+        EnterReceive();
+        try
+        {
+            long nextPeerCheck = Stopwatch.GetTimestamp() + s_peerCheckTicks;
+            for (int idle = 0; ; idle++)
+            {
+                if (TryReceive(out var message, ref nextPeerCheck))
+                {
+                    return message;
+                }
+
+                // Polling: a few yields for a peer that is about to write, then 1 ms sleeps.
+                if (idle < 50)
+                {
+                    Thread.Yield();
+                }
+                else
+                {
+                    Thread.Sleep(1);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        EnterReceive();
+        try
+        {
+            long nextPeerCheck = Stopwatch.GetTimestamp() + s_peerCheckTicks;
+            while (true)
+            {
+                if (TryReceive(out var message, ref nextPeerCheck))
+                {
+                    return message;
+                }
+
+                // Cancelling here loses nothing: unread bytes stay in the file and in the buffer.
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    public void Abort()
+    {
+        if (_state != 0)
+        {
+            return;
+        }
+
+        _state = 1;
+        TryWriteMarker(Spool.AbortedMarker);
+        SignalClosed();
+    }
+
+    public void Dispose()
+    {
+        int previous = _state;
+        if (previous == 2)
+        {
+            return;
+        }
+
+        _state = 2;
+        if (previous == 0)
+        {
+            TryWriteMarker(Spool.ClosedMarker);
+        }
+
+        SignalClosed();
+        _out.Dispose();
+        _in.Dispose();
+        foreach (string path in _paths)
+        {
+            Spool.Delete(path);
+        }
+
+        _onDispose?.Invoke();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>One step of a receive: a message (or the end) if the file has one, false when the caller should wait.</summary>
+    private bool TryReceive(out ReadOnlyMemory<byte>? message, ref long nextPeerCheck)
+    {
+        if (_state != 0)
+        {
+            throw Local("receive");
+        }
+
+        message = null;
+        if (_ended || TryTake(out message))
+        {
+            return true;
+        }
+
+        if (Fill() > 0)
+        {
+            return TryTake(out message);
+        }
+
+        if (Stopwatch.GetTimestamp() > nextPeerCheck)
+        {
+            nextPeerCheck = Stopwatch.GetTimestamp() + s_peerCheckTicks;
+            if (!_peer.IsAlive() && Fill() == 0)
+            {
+                SignalClosed();
+                throw new ConnectionClosedException(_end > _start
+                    ? $"The peer process {_peer} of {_name} died in the middle of a message ({_end - _start} bytes of it had been written)."
+                    : $"The peer process {_peer} of {_name} exited without closing the connection.");
+            }
+        }
+
+        return false;
+    }
+
+    private bool TryTake(out ReadOnlyMemory<byte>? message)
+    {
+        message = null;
+        var available = _buffer.AsSpan(_start, _end - _start);
+        if (available.Length < Spool.RecordHeaderSize)
+        {
+            return false;
+        }
+
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(available);
+        uint crc = BinaryPrimitives.ReadUInt32LittleEndian(available[4..]);
+        if (length is Spool.ClosedMarker or Spool.AbortedMarker)
+        {
+            CheckCrc(crc, available[..4], []);
+            _start += Spool.RecordHeaderSize;
+            _ended = true;
+            SignalClosed();
+            if (length == Spool.AbortedMarker)
+            {
+                throw new ConnectionClosedException($"The peer at {_name} aborted the connection.");
+            }
+
+            return true;
+        }
+
+        if (length > MaxMessageSize)
+        {
+            throw new FrameTooLargeException(length, MaxMessageSize);
+        }
+
+        if (available.Length - Spool.RecordHeaderSize < length)
+        {
+            return false;
+        }
+
+        var payload = available.Slice(Spool.RecordHeaderSize, (int)length);
+        CheckCrc(crc, available[..4], payload);
+        message = new ReadOnlyMemory<byte>(_buffer, _start + Spool.RecordHeaderSize, (int)length);
+        _start += Spool.RecordHeaderSize + (int)length;
+        return true;
+    }
+
+    private void CheckCrc(uint expected, ReadOnlySpan<byte> lengthBytes, ReadOnlySpan<byte> payload)
+    {
+        uint actual = Spool.Checksum(lengthBytes, payload);
+        if (actual != expected)
+        {
+            SignalClosed();
+            throw new ProtocolViolationException(
+                $"A record in the spool of {_name} at offset {_inOffset - (_end - _start)} is corrupt: its CRC-32C is 0x{actual:X8}, the record says 0x{expected:X8}.");
+        }
+    }
+
+    /// <summary>Reads what the file has beyond what is buffered; the bytes handed out last are dropped first.</summary>
+    private int Fill()
+    {
+        int buffered = _end - _start;
+        int needed = Spool.RecordHeaderSize;
+        if (buffered >= Spool.RecordHeaderSize)
+        {
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start));
+            needed = length > MaxMessageSize ? Spool.RecordHeaderSize : Spool.RecordHeaderSize + (int)length;
+        }
+
+        if (_buffer.Length - _start < Math.Max(needed, 4096))
+        {
+            byte[] target = needed > _buffer.Length ? GC.AllocateUninitializedArray<byte>(Math.Max(needed, _buffer.Length * 2)) : _buffer;
+            _buffer.AsSpan(_start, buffered).CopyTo(target);
+            _buffer = target;
+            _start = 0;
+            _end = buffered;
+        }
+
+        int n;
+        try
+        {
+            n = RandomAccess.Read(_in, _buffer.AsSpan(_end), _inOffset);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            throw new ConnectionClosedException($"Reading the spool of {_name} failed: {e.Message}", e);
+        }
+
+        _inOffset += n;
+        _end += n;
+        return n;
+    }
+
+    private void Append(uint length, ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            if (payload.Length <= CoalesceLimit)
+            {
+                Spool.WriteRecordHeader(_sendBuffer, length, payload);
+                payload.CopyTo(_sendBuffer.AsSpan(Spool.RecordHeaderSize));
+                RandomAccess.Write(_out, _sendBuffer.AsSpan(0, Spool.RecordHeaderSize + payload.Length), _outOffset);
+            }
+            else
+            {
+                // Header first: a reader that sees it waits for the rest (writing the payload first would leave a hole
+                // of zeros where the header goes, which a reader could take for a record).
+                Spool.WriteRecordHeader(_sendBuffer, length, payload);
+                RandomAccess.Write(_out, _sendBuffer.AsSpan(0, Spool.RecordHeaderSize), _outOffset);
+                RandomAccess.Write(_out, payload, _outOffset + Spool.RecordHeaderSize);
+            }
+
+            _outOffset += Spool.RecordHeaderSize + payload.Length;
+            if (_fsync)
+            {
+                RandomAccess.FlushToDisk(_out);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            SignalClosed();
+            throw new ConnectionClosedException($"Writing the spool of {_name} failed: {e.Message}", e);
+        }
+    }
+
+    private void TryWriteMarker(uint marker)
+    {
+        if (!_sendLock.Wait(TimeSpan.FromSeconds(2)))
+        {
+            return;
+        }
+
+        try
+        {
+            Append(marker, []);
+        }
+        catch (ConnectionClosedException)
+        {
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private void CheckSendable(int length)
+    {
+        if (length > MaxMessageSize)
+        {
+            throw new FrameTooLargeException(length, MaxMessageSize);
+        }
+
+        if (_state != 0)
+        {
+            throw Local("send");
+        }
+    }
+
+    private void EnterReceive()
+    {
+        if (Interlocked.Exchange(ref _receiving, 1) != 0)
+        {
+            throw new InvalidOperationException("Another receive is already pending on this connection; receive from one reader at a time.");
+        }
+
+        if (_state != 0)
+        {
+            Volatile.Write(ref _receiving, 0);
+            throw Local("receive");
+        }
+    }
+
+    private ConnectionClosedException Local(string operation) =>
+        new($"The connection to {_name} was {(_state == 1 ? "aborted" : "disposed")} by this side during a {operation}.");
+
+    private void SignalClosed()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+}

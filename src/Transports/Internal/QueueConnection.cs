@@ -1,0 +1,224 @@
+using System.Buffers;
+
+namespace IpcKit.Transports.Internal;
+
+/// <summary>One queued message: its bytes, and the pooled array behind them when the transport made a copy.</summary>
+internal readonly record struct QueuedMessage(ReadOnlyMemory<byte> Message, byte[]? Pooled);
+
+/// <summary>One direction of an in-process connection: a bounded queue of messages with blocking and async ends.</summary>
+internal interface IMessageQueue
+{
+    /// <summary>Queues a message, waiting while the queue is full.</summary>
+    void Put(QueuedMessage message);
+
+    /// <summary>Queues a message, waiting asynchronously while the queue is full.</summary>
+    ValueTask PutAsync(QueuedMessage message, CancellationToken cancellationToken);
+
+    /// <summary>The next message, or null once the queue is completed and empty.</summary>
+    QueuedMessage? Take();
+
+    /// <summary>The next message, or null once the queue is completed and empty; cancelling takes nothing.</summary>
+    ValueTask<QueuedMessage?> TakeAsync(CancellationToken cancellationToken);
+
+    /// <summary>No more messages: the reader drains what is queued, then sees the end.</summary>
+    void Complete();
+
+    /// <summary>Aborted: both ends fail at once.</summary>
+    void Fail();
+}
+
+/// <summary>
+/// An <see cref="IConnection"/> between two threads of one process over a pair of <see cref="IMessageQueue"/>s.
+/// Messages sent as spans are copied into pooled arrays; with <paramref name="handOverMemory"/>, messages sent as
+/// memory are handed to the peer as they are (no copy). The message a receive returns stays valid until the next receive.
+/// </summary>
+internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing, IMessageQueue incoming, int maxMessageSize, bool handOverMemory) : IConnection
+{
+    private readonly CancellationTokenSource _closed = new();
+    private QueuedMessage? _held;
+    private int _state; // 0 open, 1 disposed, 2 aborted
+
+    public Endpoint Endpoint { get; } = endpoint;
+
+    public int MaxMessageSize { get; } = maxMessageSize;
+
+    public CancellationToken Closed => _closed.Token;
+
+    public static (IConnection A, IConnection B) CreatePair(Endpoint endpoint, Func<IMessageQueue> createQueue, int maxMessageSize, bool handOverMemory)
+    {
+        var ab = createQueue();
+        var ba = createQueue();
+        return (new QueueConnection(endpoint, ab, ba, maxMessageSize, handOverMemory), new QueueConnection(endpoint, ba, ab, maxMessageSize, handOverMemory));
+    }
+
+    public void Send(ReadOnlySpan<byte> message)
+    {
+        var copy = Copy(message);
+        Guard(() => outgoing.Put(copy));
+    }
+
+    public void Send(ReadOnlyMemory<byte> message)
+    {
+        if (!handOverMemory)
+        {
+            Send(message.Span);
+            return;
+        }
+
+        CheckSendable(message.Length);
+        Guard(() => outgoing.Put(new QueuedMessage(message, null)));
+    }
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        var copy = Copy(message.Span);
+        try
+        {
+            await outgoing.PutAsync(copy, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+            ArrayPool<byte>.Shared.Return(copy.Pooled!);
+            throw Closing();
+        }
+    }
+
+    public ReadOnlyMemory<byte>? Receive()
+    {
+        ReleaseHeld();
+        QueuedMessage? next;
+        try
+        {
+            next = incoming.Take();
+        }
+        catch (ConnectionClosedException)
+        {
+            throw Closing();
+        }
+
+        return Hold(next);
+    }
+
+    public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        ReleaseHeld();
+        QueuedMessage? next;
+        try
+        {
+            next = await incoming.TakeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+            throw Closing();
+        }
+
+        return Hold(next);
+    }
+
+    public void Abort()
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 0) == 0)
+        {
+            outgoing.Fail();
+            incoming.Fail();
+            Signal();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        {
+            outgoing.Complete();
+            Signal();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private ReadOnlyMemory<byte>? Hold(QueuedMessage? next)
+    {
+        if (next is null)
+        {
+            Signal();
+            return null;
+        }
+
+        _held = next;
+        return next.Value.Message;
+    }
+
+    private void ReleaseHeld()
+    {
+        if (_state != 0)
+        {
+            throw Closing();
+        }
+
+        if (_held is { Pooled: { } array })
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
+        _held = null;
+    }
+
+    private QueuedMessage Copy(ReadOnlySpan<byte> message)
+    {
+        CheckSendable(message.Length);
+        byte[] array = ArrayPool<byte>.Shared.Rent(Math.Max(1, message.Length));
+        message.CopyTo(array);
+        return new QueuedMessage(array.AsMemory(0, message.Length), array);
+    }
+
+    private void CheckSendable(int length)
+    {
+        if (length > MaxMessageSize)
+        {
+            throw new FrameTooLargeException(length, MaxMessageSize);
+        }
+
+        if (_state != 0)
+        {
+            throw Closing();
+        }
+    }
+
+    private void Guard(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (ConnectionClosedException)
+        {
+            throw Closing();
+        }
+    }
+
+    private ConnectionClosedException Closing()
+    {
+        Signal();
+        return new ConnectionClosedException(_state switch
+        {
+            1 => $"The connection to {Endpoint} was disposed by this side.",
+            2 => $"The connection to {Endpoint} was aborted by this side.",
+            _ => $"The connection to {Endpoint} was aborted by the peer.",
+        });
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+}
