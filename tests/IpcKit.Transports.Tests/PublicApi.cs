@@ -81,8 +81,10 @@ internal static class PublicApi
 
         if (!typeof(Delegate).IsAssignableFrom(type) && !type.IsEnum)
         {
-            var inherited = type.BaseType?.GetInterfaces() ?? [];
-            bases.AddRange(type.GetInterfaces().Where(i => i.IsPublic || i.IsNestedPublic).Except(inherited).Select(i => Format(i)).Order(StringComparer.Ordinal));
+            // Only the interfaces this type adds: not those of its base class, nor those implied by another listed one.
+            var own = type.GetInterfaces().Where(i => i.IsPublic || i.IsNestedPublic).Except(type.BaseType?.GetInterfaces() ?? []).ToList();
+            var implied = own.SelectMany(i => i.GetInterfaces()).ToHashSet();
+            bases.AddRange(own.Where(i => !implied.Contains(i)).Select(i => Format(i)).Order(StringComparer.Ordinal));
         }
 
         if (bases.Count > 0)
