@@ -6,6 +6,9 @@ var root = new RootCommand("ipckit: measure what talking between processes costs
 {
     BenchCommand.Create(),
     ListCommand.Create(),
+    ReportCommand.Create(),
+    CompareCommand.Create(),
+    DemoCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -23,6 +23,11 @@ internal static class WorkerMain
             return 0;
         }
 
+        if (args is ["--demo", .. var demo])
+        {
+            return await DemoMode.RunAsync(demo);
+        }
+
         var control = new ControlChannel(Console.OpenStandardInput(), Console.OpenStandardOutput());
         try
         {

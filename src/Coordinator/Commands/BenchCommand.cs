@@ -82,12 +82,23 @@ internal static class BenchCommand
         Description = "Write the result to this file (in --format) instead of standard output; the table still goes to the terminal.",
     };
 
+    private static readonly Option<string> ReferenceOption = new("--reference")
+    {
+        Description = "native: also measure each case's native C twin (scripts/native, built with the system C compiler on first use) and add the ratio to it; none: do not.",
+        DefaultValueFactory = _ => "none",
+    };
+
+    private static readonly Option<DirectoryInfo?> OutputDirOption = new("--output-dir")
+    {
+        Description = "Write every output into this directory: results.json, results.csv, report.md, report.html and the SVG charts.",
+    };
+
     public static Command Create()
     {
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            PinOption, CpusOption, WaitOption, CaseTimeoutOption, FormatOption, OutputOption,
+            PinOption, CpusOption, WaitOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -98,6 +109,7 @@ internal static class BenchCommand
         var stderr = Terminal.Error;
         BenchPlan plan;
         string format;
+        bool native;
         try
         {
             plan = BuildPlan(parse);
@@ -106,6 +118,9 @@ internal static class BenchCommand
             {
                 throw new UsageException($"Unknown format '{format}'. Valid formats: table, json.");
             }
+
+            string reference = parse.GetValue(ReferenceOption)!.ToLowerInvariant();
+            native = reference is "native" ? true : reference is "none" ? false : throw new UsageException($"Unknown --reference '{reference}'. Valid: native, none.");
         }
         catch (UsageException e)
         {
@@ -120,9 +135,19 @@ internal static class BenchCommand
 
         var environment = EnvironmentInfo.Capture();
         IReadOnlyList<CaseResult> results;
+        ReferenceRun? referenceRun = null;
         try
         {
-            results = await new Orchestrator(plan, line => stderr.MarkupLine($"[grey]{Markup.Escape(line)}[/]")).RunAsync(cancellationToken);
+            results = await RunProgress.RunAsync(stderr, plan, native, async progress =>
+            {
+                var measured = await new Orchestrator(plan, progress).RunAsync(cancellationToken);
+                if (native)
+                {
+                    (measured, referenceRun) = await new ReferenceRunner(plan, progress).AddAsync(measured, cancellationToken);
+                }
+
+                return measured;
+            });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -145,8 +170,10 @@ internal static class BenchCommand
                 Cpus = plan.Pin == PinMode.None ? [] : [plan.CoordinatorCpu, plan.WorkerCpu],
                 Quick = plan.Quick,
                 Wait = plan.Wait,
+                Reference = native ? "native" : "none",
             },
             Results = results,
+            ReferenceRun = referenceRun,
         };
 
         var output = parse.GetValue(OutputOption);
@@ -168,12 +195,13 @@ internal static class BenchCommand
             ConsoleExporter.Write(terminal, report);
         }
 
+        bool outputsWritten = parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName);
         if (results.Any(r => r.Error is not null))
         {
             return ExitCodes.TransportFailure;
         }
 
-        return results.Any(r => r.Failed) ? ExitCodes.IntegrityFailure : ExitCodes.Success;
+        return results.Any(r => r.Failed) ? ExitCodes.IntegrityFailure : outputsWritten ? ExitCodes.Success : ExitCodes.OutputFailure;
     }
 
     private static string RenderTable(BenchReport report)

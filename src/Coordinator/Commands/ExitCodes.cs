@@ -14,6 +14,12 @@ internal static class ExitCodes
     /// <summary>Everything ran, but messages were lost or corrupted.</summary>
     public const int IntegrityFailure = 4;
 
+    /// <summary>`ipckit compare --fail-on-regression`: a result got worse than the threshold allows.</summary>
+    public const int Regression = 5;
+
+    /// <summary>The run (or comparison) was done, but an output file could not be written; the other outputs were.</summary>
+    public const int OutputFailure = 6;
+
     /// <summary>Interrupted (Ctrl+C or SIGTERM); workers were stopped and files removed.</summary>
     public const int Interrupted = 130;
 }

@@ -3,75 +3,103 @@ using Spectre.Console;
 
 namespace IpcKit.Coordinator.Exporters;
 
-/// <summary>The terminal tables: one per workload, with what each figure rests on.</summary>
+/// <summary>
+/// The terminal: one table per workload with what each figure rests on, the best figure of each column marked per
+/// message size, the ratio to the reference where there is one, and a bar chart of p50 per transport.
+/// </summary>
 internal static class ConsoleExporter
 {
-    public static void Write(IAnsiConsole console, BenchReport report)
+    private const string BestStyle = "bold green";
+
+    public static void Write(IAnsiConsole console, BenchReport report) => Write(console, Summary.Of(report));
+
+    public static void Write(IAnsiConsole console, Summary summary)
     {
-        var env = report.Environment;
-        var s = report.Settings;
-        console.MarkupLine($"[bold]ipckit {Markup.Escape(env.IpcKitVersion)}[/] · {Markup.Escape(env.CpuModel)} · {env.Cores} cores · {Markup.Escape(env.DotNet)} · Linux {Markup.Escape(env.Kernel)} · load {Format.Number(env.LoadAverage)}");
-        string pin = s.Pin switch
+        var report = summary.Report;
+        console.MarkupLine($"[bold]{Markup.Escape(Headline.Machine(report))}[/]");
+        console.MarkupLine(Markup.Escape(Headline.Settings(report)));
+        foreach (string note in Headline.Reference(summary))
         {
-            "none" => "pin: none (the scheduler places both threads; figures can swing between runs — try --pin same or --pin split)",
-            "same" => $"pin: same (coordinator and worker I/O threads both on CPU {s.Cpus[0]})",
-            _ => $"pin: split (coordinator on CPU {s.Cpus[0]}, worker on CPU {s.Cpus[1]})",
-        };
-        string budget = s.Iterations is { } n ? $"{Format.Count(n)} operations per case" : $"{Format.Number(s.DurationSeconds ?? 0, "0.###")} s per case";
-        console.MarkupLine($"{Markup.Escape(pin)} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up");
+            console.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
+        }
+
         console.WriteLine();
-
-        foreach (var group in report.Results.GroupBy(r => r.Workload))
+        // Without colour (a pipe, a file) bold green does not show: best figures get a star instead.
+        bool plain = !console.Profile.Capabilities.Ansi;
+        foreach (string workload in summary.Workloads)
         {
-            var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{group.Key}[/] {Markup.Escape(Caption(group.Key))}");
-            bool stream = group.Key == "throughput";
-            table.AddColumns("transport", "size", stream ? "messages" : "round trips", "p50", "p90", "p99", "p99.9", "max", "mean",
-                stream ? "msg/s" : "ops/s", stream ? "bytes/s" : "CPU/op", "ctx sw/op", "lost", "corrupt");
-            for (int i = 2; i < table.Columns.Count; i++)
-            {
-                table.Columns[i].RightAligned();
-            }
-
-            foreach (var r in group)
-            {
-                if (r.Error is not null)
-                {
-                    table.AddRow(new Markup(Markup.Escape(r.Transport)), new Text(Format.Size(r.MessageSize)),
-                        new Markup("[red]failed[/]"), new Text(""), new Text(""), new Text(""), new Text(""), new Text(""), new Text(""),
-                        new Text(""), new Text(""), new Text(""), new Text(""), new Text(""));
-                    continue;
-                }
-
-                var l = r.Latency;
-                string Ns(Func<LatencyStats, double> f) => l is null ? "-" : Format.Duration(f(l));
-                double cpuPerOp = r.Cpu is { } c && r.Operations > 0
-                    ? (c.Coordinator.UserMs + c.Coordinator.SystemMs + c.Worker.UserMs + c.Worker.SystemMs) * 1e6 / r.Operations : 0;
-                double switchesPerOp = r.Cpu is { } c2 && r.Operations > 0
-                    ? (double)(c2.Coordinator.VoluntaryContextSwitches + c2.Worker.VoluntaryContextSwitches
-                               + c2.Coordinator.InvoluntaryContextSwitches + c2.Worker.InvoluntaryContextSwitches) / r.Operations : 0;
-                string Bad(long v) => v == 0 ? "0" : $"[red]{Format.Count(v)}[/]";
-                table.AddRow(
-                    Markup.Escape(r.Transport), Format.Size(r.MessageSize), Format.Count(r.Operations),
-                    Ns(x => x.P50Ns), Ns(x => x.P90Ns), Ns(x => x.P99Ns), Ns(x => x.P999Ns), Ns(x => x.MaxNs), Ns(x => x.MeanNs),
-                    Format.Rate(r.MessagesPerSecond), stream ? Format.Bytes(r.BytesPerSecond) : Format.Duration(cpuPerOp),
-                    Format.Number(switchesPerOp), Bad(r.Integrity.Lost), Bad(r.Integrity.Corrupted));
-            }
-
-            console.Write(table);
+            console.Write(Table(summary, workload, plain));
             console.WriteLine();
         }
 
+        if (plain && summary.Rows.Any(r => r.Best.Count > 0))
+        {
+            console.WriteLine("* the best figure of its column for that message size");
+            console.WriteLine();
+        }
+
+        WriteCharts(console, summary);
         foreach (var r in report.Results.Where(r => r.Error is not null))
         {
             console.MarkupLine($"[red]{Markup.Escape(r.Transport)} {Markup.Escape(r.Workload)} {Format.Size(r.MessageSize)} failed:[/] {Markup.Escape(r.Error!)}");
         }
     }
 
-    private static string Caption(string workload) => workload switch
+    private static Table Table(Summary summary, string workload, bool plain)
     {
-        "latency" => "— round-trip time per message size",
-        "throughput" => "— one-way stream; times are per message within batches of sends",
-        "request" => "— typed Order request + reply (MessagePack)",
-        _ => "",
+        var model = ResultTable.For(summary, workload);
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(workload)}[/] {Markup.Escape(model.Caption)}");
+        table.AddColumns([.. model.Header.Select(h => new TableColumn(Markup.Escape(h)))]);
+        for (int i = 0; i < table.Columns.Count; i++)
+        {
+            if (model.IsNumeric(i))
+            {
+                table.Columns[i].RightAligned();
+            }
+        }
+
+        foreach (var row in model.Rows)
+        {
+            table.AddRow([.. row.Select(c => Style(c, plain))]);
+        }
+
+        return table;
+    }
+
+    private static string Style(Cell cell, bool plain) => cell switch
+    {
+        { Bad: true } => $"[red]{Markup.Escape(cell.Text)}[/]",
+        { Best: true } when plain => Markup.Escape(cell.Text + "*"),
+        { Best: true } => $"[{BestStyle}]{Markup.Escape(cell.Text)}[/]",
+        _ => Markup.Escape(cell.Text),
     };
+
+    private static void WriteCharts(IAnsiConsole console, Summary summary)
+    {
+        foreach (string workload in summary.Workloads.Where(w => w != "throughput"))
+        {
+            foreach (int size in summary.SizesOf(workload))
+            {
+                var rows = summary.RowsOf(workload, size).Where(r => r.Result.Latency is not null && !r.Result.Failed).ToList();
+                if (rows.Count < 2)
+                {
+                    continue;
+                }
+
+                var chart = new BarChart()
+                    .Width(Math.Min(100, console.Profile.Width))
+                    .Label($"[bold]p50 {Markup.Escape(workload)}, {Markup.Escape(Format.Size(size))}[/] (shorter is better)")
+                    .LeftAlignLabel()
+                    .UseValueFormatter(v => Format.Duration(v));
+                foreach (var row in rows)
+                {
+                    var color = Palette.Console[summary.Transports.ToList().IndexOf(row.Result.Transport) % Palette.Console.Length];
+                    chart.AddItem(row.Result.Transport, row.Result.Latency!.P50Ns, color);
+                }
+
+                console.Write(chart);
+                console.WriteLine();
+            }
+        }
+    }
 }

@@ -15,6 +15,10 @@ internal sealed record BenchReport
     public required BenchSettings Settings { get; init; }
 
     public required IReadOnlyList<CaseResult> Results { get; init; }
+
+    /// <summary>The native reference run (--reference native): whether it could run, and why not. Null when no reference was asked for.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReferenceRun? ReferenceRun { get; init; }
 }
 
 /// <summary>The options a run used, so a result file says how it was made.</summary>
@@ -40,6 +44,9 @@ internal sealed record BenchSettings
 
     /// <summary>The wait strategy given to ring transports with --wait, or null for their default (backoff).</summary>
     public string? Wait { get; init; }
+
+    /// <summary>The reference asked for with --reference: "native", or "none".</summary>
+    public string Reference { get; init; } = "none";
 }
 
 /// <summary>The figures of one transport × workload × message size.</summary>
@@ -68,6 +75,10 @@ internal sealed record CaseResult
 
     /// <summary>Measured seconds, warm-up excluded.</summary>
     public double ElapsedSeconds { get; init; }
+
+    /// <summary>The same case measured by the native C reference (ipckit-native) in the same run, or null when there was none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NativeFigures? Reference { get; init; }
 
     /// <summary>Why the case failed, or null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

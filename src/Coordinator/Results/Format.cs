@@ -37,4 +37,17 @@ internal static class Format
     public static string Count(long n) => n.ToString("#,0", Inv);
 
     public static string Number(double value, string format = "0.00") => value.ToString(format, Inv);
+
+    /// <summary>A ratio such as 1.32×, with two significant decimals below 10.</summary>
+    public static string Ratio(double ratio) => ratio.ToString(ratio < 10 ? "0.00" : "0.0", Inv) + "×";
+
+    /// <summary>A relative change such as +12.3% or −4.0%, signed so that no change reads +0.0%.</summary>
+    public static string Change(double relative) =>
+        (relative < 0 ? "−" : "+") + Math.Abs(relative * 100).ToString(Math.Abs(relative) < 10 ? "0.0" : "0", Inv) + "%";
+
+    /// <summary>A number as a machine reads it: invariant culture, shortest form that round-trips.</summary>
+    public static string Raw(double value) => value.ToString("R", Inv);
+
+    /// <summary>An integer as a machine reads it.</summary>
+    public static string Raw(long value) => value.ToString(Inv);
 }

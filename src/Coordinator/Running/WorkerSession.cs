@@ -32,7 +32,9 @@ internal sealed class WorkerSession : IPeerSession
 
     public IConnection Data { get; }
 
-    public int? WorkerPid => _child.Id;
+    public int WorkerPid => _child.Id;
+
+    int? IPeerSession.WorkerPid => WorkerPid;
 
     public int WorkerCpu { get; }
 

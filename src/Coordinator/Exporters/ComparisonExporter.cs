@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using IpcKit.Coordinator.Results;
+using Spectre.Console;
+
+namespace IpcKit.Coordinator.Exporters;
+
+/// <summary>`ipckit compare` output: a terminal table, Markdown for a pull request, or JSON for scripts.</summary>
+internal static class ComparisonExporter
+{
+    private static readonly string[] Header = ["transport", "workload", "size", "basis", "p50", "p99", "throughput", "verdict"];
+
+    public static void Write(IAnsiConsole console, Comparison comparison)
+    {
+        console.MarkupLine(Markup.Escape(Caption(comparison)));
+        var table = new Table().Border(TableBorder.Rounded).AddColumns(Header);
+        foreach (var row in comparison.Rows)
+        {
+            var cells = Cells(comparison, row).Select(Markup.Escape).ToArray();
+            cells[^1] = row.Regressed ? $"[bold red]{cells[^1]}[/]" : row.Worse is < 0 ? $"[green]{cells[^1]}[/]" : cells[^1];
+            table.AddRow(cells);
+        }
+
+        console.Write(table);
+        WriteVerdict(console, comparison);
+    }
+
+    public static string Markdown(Comparison comparison)
+    {
+        var md = new StringBuilder();
+        md.Append("### ipckit compare\n\n").Append(MarkdownExporter.Escape(Caption(comparison))).Append("\n\n");
+        md.Append("| ").Append(string.Join(" | ", Header)).Append(" |\n");
+        md.Append("| --- | --- | ---: | --- | ---: | ---: | ---: | --- |\n");
+        foreach (var row in comparison.Rows)
+        {
+            var cells = Cells(comparison, row).Select(MarkdownExporter.Escape).ToArray();
+            cells[0] = $"`{row.Transport}`";
+            if (row.Regressed)
+            {
+                cells[^1] = $"**{cells[^1]}**";
+            }
+
+            md.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
+        }
+
+        md.Append('\n').Append(MarkdownExporter.Escape(Verdict(comparison))).Append('\n');
+        return md.ToString();
+    }
+
+    public static string Json(Comparison comparison) => JsonSerializer.Serialize(new
+    {
+        mode = comparison.Absolute ? "absolute" : "reference",
+        threshold = comparison.Threshold,
+        regressions = comparison.Regressions.Count,
+        rows = comparison.Rows,
+    }, JsonExporter.Options);
+
+    /// <summary>The last line: how many regressed, naming each one.</summary>
+    public static string Verdict(Comparison comparison)
+    {
+        var regressions = comparison.Regressions;
+        if (comparison.Threshold is not { } t)
+        {
+            return "No regression threshold given (--fail-on-regression): nothing fails.";
+        }
+
+        if (regressions.Count == 0)
+        {
+            return $"No result is worse by more than {Format.Number(t * 100, "0.#")}%.";
+        }
+
+        return $"{regressions.Count} result(s) worse by more than {Format.Number(t * 100, "0.#")}%: "
+               + string.Join("; ", regressions.Select(r => $"{r.Transport} {r.Workload} {Format.Size(r.MessageSize)} ({Reason(r)})")) + ".";
+    }
+
+    private static void WriteVerdict(IAnsiConsole console, Comparison comparison)
+    {
+        string verdict = Markup.Escape(Verdict(comparison));
+        console.MarkupLine(comparison.Regressions.Count > 0 ? $"[bold red]{verdict}[/]" : verdict);
+    }
+
+    private static string Caption(Comparison comparison) => comparison.Absolute
+        ? "Raw figures (--absolute): baseline → current (change). Only meaningful on the same machine under the same load."
+        : "Ratios to a reference measured in the same run as each result (native twin, else thread, else the fastest transport): baseline → current (change).";
+
+    private static string[] Cells(Comparison comparison, ComparisonRow row) =>
+    [
+        row.Transport, row.Workload, Format.Size(row.MessageSize), row.Basis,
+        Figure(row.P50, comparison.Absolute ? Format.Duration : Format.Ratio),
+        Figure(row.P99, comparison.Absolute ? Format.Duration : Format.Ratio),
+        Figure(row.Throughput, comparison.Absolute ? v => Format.Rate(v) + " msg/s" : Format.Ratio),
+        row.Regressed ? $"REGRESSION: {Reason(row)}" : row.Note ?? (row.Worse is { } w ? Math.Abs(w) < 0.0005 ? $"{row.Gate} unchanged" : $"{row.Gate} {(w > 0 ? "worse" : "better")} by {Format.Number(Math.Abs(w) * 100, "0.0")}%" : "-"),
+    ];
+
+    private static string Reason(ComparisonRow row) => row.Worse is { } w ? $"{row.Gate} worse by {Format.Number(w * 100, "0.0")}%" : row.Note ?? "";
+
+    private static string Figure(FigureChange? change, Func<double, string> format) =>
+        change is null ? "-" : $"{format(change.Baseline)} → {format(change.Current)} ({Format.Change(change.Relative)})";
+}

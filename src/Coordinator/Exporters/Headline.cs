@@ -1,0 +1,75 @@
+using IpcKit.Coordinator.Results;
+using Spectre.Console;
+
+namespace IpcKit.Coordinator.Exporters;
+
+/// <summary>The sentences every human-readable output starts with: where the figures were measured, and how.</summary>
+internal static class Headline
+{
+    public static string Machine(BenchReport report)
+    {
+        var env = report.Environment;
+        return $"ipckit {env.IpcKitVersion} · {env.CpuModel} · {env.Cores} cores · {env.DotNet} · Linux {env.Kernel} · load {Format.Number(env.LoadAverage)}";
+    }
+
+    public static string Settings(BenchReport report)
+    {
+        var s = report.Settings;
+        string pin = s.Pin switch
+        {
+            "none" => "pin: none (the scheduler places both threads; figures can swing between runs — try --pin same or --pin split)",
+            "same" when s.Cpus.Count > 0 => $"pin: same (coordinator and worker I/O threads both on CPU {s.Cpus[0]})",
+            "split" when s.Cpus.Count > 1 => $"pin: split (coordinator on CPU {s.Cpus[0]}, worker on CPU {s.Cpus[1]})",
+            _ => $"pin: {s.Pin}",
+        };
+        string budget = s.Iterations is { } n ? $"{Format.Count(n)} operations per case" : $"{Format.Number(s.DurationSeconds ?? 0, "0.###")} s per case";
+        return $"{pin} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up";
+    }
+
+    /// <summary>What to say about the reference: missing, or what the ratios are against. Empty when nothing.</summary>
+    public static IReadOnlyList<string> Reference(Summary summary)
+    {
+        var run = summary.Report.ReferenceRun;
+        var lines = new List<string>();
+        if (run is { Available: false })
+        {
+            lines.Add($"reference: {run.Kind} is missing — {run.Note ?? "it could not run"}.");
+        }
+
+        if (summary.HasRatios)
+        {
+            var kinds = summary.Rows.Where(r => r.Baseline is { IsSelf: false }).Select(r => r.Baseline!.Kind).Distinct().Order();
+            string against = string.Join(", else ", kinds.Select(k => k switch
+            {
+                BaselineKind.Native => "the native C twin (ipckit-native)",
+                BaselineKind.Thread => "the thread transport",
+                _ => "the fastest transport of that size",
+            }));
+            lines.Add("vs ref: p50 ÷ the reference's p50 (lower is better); for throughput msg/s ÷ the reference's (higher is better).");
+            lines.Add($"reference, measured in this run: {against}.");
+        }
+
+        if (run is { Available: true, Note: { } note })
+        {
+            lines.Add(note);
+        }
+
+        return lines;
+    }
+
+    public static string Caption(string workload) => workload switch
+    {
+        "latency" => "— round-trip time per message size",
+        "throughput" => "— one-way stream; times are per message within batches of sends",
+        "request" => "— typed Order request + reply (MessagePack)",
+        _ => "",
+    };
+}
+
+/// <summary>One colour per transport, in the order transports first appear, shared by the terminal and the SVG charts.</summary>
+internal static class Palette
+{
+    public static readonly string[] Hex = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5", "#9c6b4e", "#9498a0"];
+
+    public static readonly Color[] Console = [.. Hex.Select(h => new Color(Convert.ToByte(h[1..3], 16), Convert.ToByte(h[3..5], 16), Convert.ToByte(h[5..7], 16)))];
+}

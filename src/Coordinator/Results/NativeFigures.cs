@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+
+namespace IpcKit.Coordinator.Results;
+
+/// <summary>
+/// What the native C reference (scripts/native, <c>ipckit-native</c>) measured for the twin of one case: the same OS
+/// mechanism, workload, size, operation count and pinning, without .NET in the way.
+/// </summary>
+internal sealed record NativeFigures
+{
+    /// <summary>The ipckit-native mechanism: pipe, unix, tcp, shm-spin or futex.</summary>
+    public required string Mechanism { get; init; }
+
+    public long Operations { get; init; }
+
+    public long P50Ns { get; init; }
+
+    public long P99Ns { get; init; }
+
+    public double MessagesPerSecond { get; init; }
+
+    public double BytesPerSecond { get; init; }
+
+    /// <summary>
+    /// IpcKit against its native twin: for latency (and request) p50 ÷ native p50, so 1.5 means 50% slower; for
+    /// throughput messages/s ÷ native messages/s, so 0.5 means half the rate. Null when either side has no figure.
+    /// </summary>
+    public double? Ratio { get; init; }
+
+    /// <summary>Why the native twin could not be measured, or null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+
+    /// <summary>The ratio of <paramref name="result"/> to these figures, by the rule in <see cref="Ratio"/>.</summary>
+    public static double? RatioOf(CaseResult result, long nativeP50Ns, double nativeMessagesPerSecond)
+    {
+        if (result.Workload == "throughput")
+        {
+            return nativeMessagesPerSecond > 0 && result.MessagesPerSecond > 0 ? result.MessagesPerSecond / nativeMessagesPerSecond : null;
+        }
+
+        return nativeP50Ns > 0 && result.Latency is { P50Ns: > 0 } l ? (double)l.P50Ns / nativeP50Ns : null;
+    }
+}
+
+/// <summary>How the reference run went as a whole: whether ipckit-native was available, and if not, why.</summary>
+internal sealed record ReferenceRun
+{
+    /// <summary>"native".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>False when the reference could not be built or run (no C compiler, say); the run went on without it.</summary>
+    public required bool Available { get; init; }
+
+    /// <summary>What the user should know: why it is missing, or which cases have no native twin.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Note { get; init; }
+}

@@ -1,0 +1,45 @@
+using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Running;
+
+namespace IpcKit.Coordinator.Tests;
+
+/// <summary>Which transport has which native twin, and reading ipckit-native's JSON line.</summary>
+public sealed class NativeReferenceTests
+{
+    [Theory]
+    [InlineData("pipe", null, "unix")]
+    [InlineData("anon-pipe", null, "pipe")]
+    [InlineData("unix", null, "unix")]
+    [InlineData("tcp", null, "tcp")]
+    [InlineData("mmf", "spin", "shm-spin")]
+    [InlineData("mmf", "block", "futex-block")]
+    [InlineData("mmf", "backoff", "futex")]
+    [InlineData("mmf", null, "futex")]
+    [InlineData("thread", "spin", null)]
+    [InlineData("file", null, null)]
+    public void Each_transport_has_the_native_twin_of_its_mechanism(string transport, string? wait, string? twin) =>
+        Assert.Equal(twin, ReferenceRunner.TwinOf(transport, wait));
+
+    [Fact]
+    public void The_native_json_line_is_read_into_figures()
+    {
+        const string line = """{"tool":"ipckit-native","mechanism":"unix","workload":"latency","messageSize":64,"operations":2000,"pin":"none","p50Ns":5386,"p90Ns":5883,"p99Ns":6342,"p999Ns":2902802,"maxNs":3419138,"meanNs":10613.8,"messagesPerSecond":94216.8,"bytesPerSecond":12059747.9,"sent":2000,"received":2000,"lost":0,"corrupted":0,"warmup":200,"cpus":""}""";
+        var figures = Outputs.InCulture("de-DE", () => NativeTool.Parse("ipckit-native: note\n" + line + "\n"));
+        Assert.Equal(new NativeFigures { Mechanism = "unix", Operations = 2000, P50Ns = 5386, P99Ns = 6342, MessagesPerSecond = 94216.8, BytesPerSecond = 12059747.9 }, figures);
+    }
+
+    [Fact]
+    public void A_native_run_that_lost_messages_is_not_a_reference()
+    {
+        const string line = """{"mechanism":"tcp","operations":10,"p50Ns":1,"p99Ns":2,"messagesPerSecond":1.5,"bytesPerSecond":3,"lost":1,"corrupted":0}""";
+        Assert.Contains("lost 1", NativeTool.Parse(line).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_ratio_is_p50_over_native_p50_for_latency_and_rate_over_native_rate_for_throughput()
+    {
+        Assert.Equal(1.5, NativeFigures.RatioOf(SampleReports.Latency("pipe", 64, 7_500), 5_000, 1));
+        Assert.Equal(0.25, NativeFigures.RatioOf(SampleReports.Throughput("pipe", 64, 500_000), 5_000, 2_000_000));
+        Assert.Null(NativeFigures.RatioOf(SampleReports.Latency("pipe", 64, 7_500), 0, 1));
+    }
+}
