@@ -37,7 +37,7 @@ public sealed class PackageTests(PackageFixture fixture)
         using var package = ZipFile.OpenRead(Path.Combine(fixture.Packages, $"IpcKit.Tool.{PackageFixture.Version}.nupkg"));
         var files = package.Entries.Where(e => e.FullName.StartsWith("tools/net10.0/any/", StringComparison.Ordinal))
             .Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (string file in new[] { "IpcKit.Coordinator.dll", "IpcKit.Worker.dll", "IpcKit.Worker.runtimeconfig.json", "IpcKit.Worker.deps.json", "DotnetToolSettings.xml" })
+        foreach (string file in new[] { "IpcKit.Coordinator.dll", "IpcKit.Worker.dll", "IpcKit.Worker.runtimeconfig.json", "IpcKit.Worker.deps.json", "DotnetToolSettings.xml", "build.sh" })
         {
             Assert.Contains(file, files);
         }
