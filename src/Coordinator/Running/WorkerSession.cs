@@ -55,8 +55,26 @@ internal sealed class WorkerSession : IPeerSession
         }
 
         string dll = Path.Combine(dir, "IpcKit.Worker.dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet";
         return new ChildCommand(dotnet).WithArguments(dll);
+    }
+
+    /// <summary>
+    /// The dotnet host of the runtime running this process, so that an installed tool (whose shim is not `dotnet`)
+    /// starts its worker on the same runtime even when `dotnet` is not on PATH. The runtime lives in
+    /// <c>ROOT/shared/Microsoft.NETCore.App/VERSION/</c> and the host at <c>ROOT/dotnet</c>.
+    /// </summary>
+    private static string? DotnetHostOfThisProcess()
+    {
+        if (Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet")
+        {
+            return self;
+        }
+
+        string runtime = Path.TrimEndingDirectorySeparator(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory());
+        string? root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(runtime)));
+        string? host = root is null ? null : Path.Combine(root, "dotnet");
+        return host is not null && File.Exists(host) ? host : null;
     }
 
     public static async Task<WorkerSession> StartAsync(
