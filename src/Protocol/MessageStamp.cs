@@ -142,8 +142,11 @@ public sealed class StreamVerifier
     {
         if (!MessageStamp.Verify(message, out ulong sequence, out uint flags))
         {
+            // Its sequence number cannot be trusted, but it did arrive: let it take the next expected slot, so that
+            // it is counted once (corrupted) and not a second time as a gap (lost).
             Received++;
             Corrupted++;
+            _expected++;
             return 0;
         }
 
