@@ -3,7 +3,7 @@ using IpcKit.Transports.Files.Internal;
 
 namespace IpcKit.Transports.Tests;
 
-public sealed class FileTransportTests : TransportConformanceTests
+public sealed class FileTransportTests : CrossProcessConformanceTests
 {
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
         new FileTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);

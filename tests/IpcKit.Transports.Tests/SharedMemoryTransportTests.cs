@@ -3,7 +3,7 @@ using IpcKit.Transports.SharedMemory;
 namespace IpcKit.Transports.Tests;
 
 /// <summary>The conformance suite over shared memory, once per wait strategy: each has its own wait path.</summary>
-public abstract class MmfTransportTests : TransportConformanceTests
+public abstract class MmfTransportTests : CrossProcessConformanceTests
 {
     protected abstract MmfWait Wait { get; }
 

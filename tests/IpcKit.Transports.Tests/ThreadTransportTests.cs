@@ -5,16 +5,12 @@ namespace IpcKit.Transports.Tests;
 
 public sealed class ThreadTransportTests : TransportConformanceTests
 {
-    protected override bool SupportsOtherProcesses => false;
-
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
         new ThreadTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
 }
 
 public sealed class ThreadBlockTransportTests : TransportConformanceTests
 {
-    protected override bool SupportsOtherProcesses => false;
-
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
         new ThreadTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize, Wait = MmfWait.Block } : new() { Wait = MmfWait.Block });
 }

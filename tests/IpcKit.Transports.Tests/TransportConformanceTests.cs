@@ -19,9 +19,6 @@ public abstract class TransportConformanceTests : IAsyncLifetime
     /// <summary>Whether one listener serves several clients.</summary>
     protected virtual bool SupportsManyClients => true;
 
-    /// <summary>Whether a client may be another process (false for in-process transports).</summary>
-    protected virtual bool SupportsOtherProcesses => true;
-
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -57,7 +54,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         return (server, client);
     }
 
-    private static byte[] Payload(int size, int seed)
+    protected static byte[] Payload(int size, int seed)
     {
         var bytes = new byte[size];
         new Random(seed).NextBytes(bytes);
@@ -295,13 +292,26 @@ public abstract class TransportConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Operations_on_an_aborted_connection_fail_with_a_typed_error()
+    {
+        var (server, client) = await ConnectPairAsync();
+        var pending = Task.Run(() => server.Receive());
+        server.Abort();
+        await Assert.ThrowsAsync<ConnectionClosedException>(() => pending.Within());
+        await Assert.ThrowsAsync<ConnectionClosedException>(() => server.SendAsync(new byte[1]).Within());
+        Assert.True(server.Closed.IsCancellationRequested);
+        _ = client;
+    }
+}
+
+/// <summary>
+/// The promises of transports between processes (everything but the in-process baselines): the peer is a real process.
+/// </summary>
+public abstract class CrossProcessConformanceTests : TransportConformanceTests
+{
+    [Fact]
     public async Task A_real_process_on_the_other_side_echoes_messages()
     {
-        if (!SupportsOtherProcesses)
-        {
-            return;
-        }
-
         var transport = CreateTransport();
         var listener = await ListenAsync(transport);
         await using var peer = PeerProcess.Start("echo", listener.Endpoint.ToString(), listener as IHandleInheritingListener);
@@ -317,25 +327,13 @@ public abstract class TransportConformanceTests : IAsyncLifetime
         await server.DisposeAsync();
         await peer.WaitForExitAsync();
     }
-
-    [Fact]
-    public async Task Operations_on_an_aborted_connection_fail_with_a_typed_error()
-    {
-        var (server, client) = await ConnectPairAsync();
-        var pending = Task.Run(() => server.Receive());
-        server.Abort();
-        await Assert.ThrowsAsync<ConnectionClosedException>(() => pending.Within());
-        await Assert.ThrowsAsync<ConnectionClosedException>(() => server.SendAsync(new byte[1]).Within());
-        Assert.True(server.Closed.IsCancellationRequested);
-        _ = client;
-    }
 }
 
 /// <summary>
 /// The extra promises of transports that carry a byte stream (pipes, sockets): the test peer writes raw bytes into
 /// them that the IpcKit API would never produce, such as half a frame or an oversized header.
 /// </summary>
-public abstract class ByteStreamConformanceTests : TransportConformanceTests
+public abstract class ByteStreamConformanceTests : CrossProcessConformanceTests
 {
     [Fact]
     public async Task A_peer_killed_in_the_middle_of_a_message_is_a_typed_error_in_bounded_time()
@@ -371,18 +369,21 @@ public abstract class ByteStreamConformanceTests : TransportConformanceTests
     [Fact]
     public async Task A_listener_keeps_accepting_after_a_client_misbehaves()
     {
-        if (!SupportsManyClients)
-        {
-            return; // one peer only: there is no "next client" to accept
-        }
-
         var transport = CreateTransport(maxMessageSize: 999);
         var listener = await ListenAsync(transport);
-        await using (var peer = PeerProcess.Start("half-frame", listener.Endpoint.ToString()))
+        await using (var peer = PeerProcess.Start("half-frame", listener.Endpoint.ToString(), listener as IHandleInheritingListener))
         {
             var bad = Track((await listener.AcceptAsync().Within())!);
             await peer.WaitForLineAsync("wrote");
             await Assert.ThrowsAsync<FrameTooLargeException>(() => bad.ReceiveAsync().Within());
+        }
+
+        if (!SupportsManyClients)
+        {
+            // One peer only: after it, the listener must not hand out another connection.
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listener.AcceptAsync(cts.Token).AsTask());
+            return;
         }
 
         var accept = listener.AcceptAsync().AsTask();

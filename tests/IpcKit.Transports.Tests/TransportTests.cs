@@ -33,16 +33,12 @@ public sealed class TcpTransportTests : ByteStreamConformanceTests
 
 public sealed class ChannelTransportTests : TransportConformanceTests
 {
-    protected override bool SupportsOtherProcesses => false;
-
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
         new InProcess.ChannelTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
 }
 
 public sealed class SharedTransportTests : TransportConformanceTests
 {
-    protected override bool SupportsOtherProcesses => false;
-
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
         new InProcess.SharedTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 
@@ -13,15 +14,15 @@ internal sealed class InProcessPeer : IPeerSession
 
     private readonly IListener _listener;
     private readonly TaskCompletionSource<int> _exited;
-    private Exception? _failure;
+    private readonly StrongBox<Exception?> _failure;
 
-    private InProcessPeer(string transport, IListener listener, IConnection data, TaskCompletionSource<int> exited, Func<Exception?> failure)
+    private InProcessPeer(string transport, IListener listener, IConnection data, TaskCompletionSource<int> exited, StrongBox<Exception?> failure)
     {
         Transport = transport;
         _listener = listener;
         Data = data;
         _exited = exited;
-        _failure = failure();
+        _failure = failure;
     }
 
     public string Transport { get; }
@@ -36,7 +37,8 @@ internal sealed class InProcessPeer : IPeerSession
     {
         var listener = await transport.ListenAsync(endpoint, cancellationToken);
         var exited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Exception? failure = null;
+        // Written by the peer thread before it completes `exited`, read when explaining a failure.
+        var failure = new StrongBox<Exception?>();
         var thread = new Thread(() =>
         {
             try
@@ -52,7 +54,7 @@ internal sealed class InProcessPeer : IPeerSession
             }
             catch (Exception e)
             {
-                failure = e;
+                failure.Value = e;
                 exited.TrySetResult(1);
             }
         })
@@ -63,12 +65,12 @@ internal sealed class InProcessPeer : IPeerSession
         {
             var accepted = await listener.AcceptAsync(cancellationToken).AsTask().WaitAsync(Deadline, cancellationToken)
                            ?? throw new WorkerFailedException($"The {transport.Scheme} listener closed before its peer thread connected.");
-            return new InProcessPeer(transport.Scheme, listener, accepted, exited, () => failure);
+            return new InProcessPeer(transport.Scheme, listener, accepted, exited, failure);
         }
         catch (TimeoutException)
         {
             await listener.DisposeAsync();
-            throw new WorkerFailedException($"The {transport.Scheme} peer thread did not connect within {Deadline.TotalSeconds:0} s{(failure is null ? "" : $": {failure.Message}")}.");
+            throw new WorkerFailedException($"The {transport.Scheme} peer thread did not connect within {Deadline.TotalSeconds:0} s{(failure.Value is null ? "" : $": {failure.Value.Message}")}.");
         }
         catch
         {
@@ -79,9 +81,9 @@ internal sealed class InProcessPeer : IPeerSession
 
     public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null)
     {
-        _failure ??= Exited.IsCompleted ? _failure : null;
-        string why = hung ?? failure.Message;
-        return Task.FromResult(new WorkerFailedException($"The {Transport} peer thread failed: {why}", failure));
+        // The peer thread's own exception says more than what the coordinator's side saw.
+        string why = hung ?? (_failure.Value is { } own ? $"{own.GetType().Name}: {own.Message}" : failure.Message);
+        return Task.FromResult(new WorkerFailedException($"The {Transport} peer thread failed: {why}", _failure.Value ?? failure));
     }
 
     public async ValueTask DisposeAsync()
