@@ -70,7 +70,7 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static PeerProcess Start(string mode, string endpoint, IHandleInheritingListener? inheriting = null)
+    public static PeerProcess Start(string mode, string endpoint, IHandleInheritingListener? inheriting = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         string dir = AppContext.BaseDirectory;
         var info = new ProcessStartInfo(System.IO.Path.Combine(dir, "IpcKit.TestPeer"))
@@ -82,6 +82,11 @@ internal sealed class PeerProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(mode);
         info.ArgumentList.Add(endpoint);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         Process process;
         lock (AnonymousPipes.AnonymousPipeTransport.ChildSpawnLock)
         {

@@ -13,6 +13,9 @@ internal static partial class Libc
     private const int FUTEX_WAKE = 1;
     private const int FUTEX_PRIVATE_FLAG = 128;
     private const int EINTR = 4;
+    private const int MEMBARRIER_CMD_QUERY = 0;
+    private const int MEMBARRIER_CMD_GLOBAL_EXPEDITED = 1 << 1;
+    private const int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2;
 
     // syscall(2) numbers for futex: x86-64 has its own table; arm64, riscv64 and loongarch64 share the generic one.
     private static readonly nint s_sysFutex = RuntimeInformation.ProcessArchitecture switch
@@ -21,6 +24,16 @@ internal static partial class Libc
         Architecture.X86 or Architecture.Arm => 240,
         _ => 98,
     };
+
+    // membarrier(2): x86-64 324, the generic table (arm64, riscv64, loongarch64) 283; elsewhere not used.
+    private static readonly nint s_sysMembarrier = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 324,
+        Architecture.Arm64 or Architecture.RiscV64 or Architecture.LoongArch64 => 283,
+        _ => -1,
+    };
+
+    private static readonly Lazy<bool> s_globalBarrier = new(RegisterGlobalBarrier);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct TimeSpec
@@ -40,6 +53,34 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static unsafe partial nint FutexSyscall(nint number, uint* address, int operation, uint value, TimeSpec* timeout, nint address2, uint value3);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial int MembarrierSyscall(nint number, int command, uint flags, int cpu);
+
+    /// <summary>
+    /// True once this process is registered for membarrier's global expedited command, and the command works: then
+    /// <see cref="GlobalBarrier"/> runs a full memory barrier on every CPU that is running a thread of any process so
+    /// registered. The first call registers (process-wide, for the life of the process). Setting the environment
+    /// variable <c>IPCKIT_MEMBARRIER=0</c> turns this off, and the rings fence on every message instead.
+    /// </summary>
+    internal static bool GlobalBarrierReady => s_globalBarrier.Value;
+
+    /// <summary>A full memory barrier on every CPU running a registered process's thread; false if the call failed.</summary>
+    internal static bool GlobalBarrier() => MembarrierSyscall(s_sysMembarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0;
+
+    private static bool RegisterGlobalBarrier()
+    {
+        if (s_sysMembarrier < 0 || Environment.GetEnvironmentVariable("IPCKIT_MEMBARRIER") == "0")
+        {
+            return false;
+        }
+
+        const int Needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+        int supported = MembarrierSyscall(s_sysMembarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+        return supported >= 0 && (supported & Needed) == Needed
+            && MembarrierSyscall(s_sysMembarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0
+            && GlobalBarrier();
+    }
 
     /// <summary>Reserves the file's blocks now, so that a full file system fails here and not as SIGBUS on a later write.</summary>
     /// <returns>0, or the errno (ENOSPC 28, EFBIG 27, EOPNOTSUPP 95…).</returns>

@@ -10,8 +10,10 @@ namespace IpcKit.Transports.Internal.Rings;
 /// in the ring; they are given back at the next receive (see <see cref="RingReader"/>).
 /// </summary>
 /// <remarks>
-/// Nothing on the hot path allocates, makes a syscall or waits on a lock: a send is a compare-exchange on a private
-/// word (sends are serialized), a copy, a release store and a fence; a futex wake only when the peer sleeps.
+/// Nothing on the hot path allocates, makes a syscall, waits on a lock or fences: a send is two plain stores on a
+/// gate biased to the sending thread (<see cref="SendGate"/>), a copy and a release store; the fence that keeps a
+/// wakeup from being lost is paid by the side going to sleep (<see cref="RingFence"/>), and a futex wake only when
+/// the peer sleeps.
 /// </remarks>
 internal sealed class RingConnection : IConnection
 {
@@ -26,7 +28,7 @@ internal sealed class RingConnection : IConnection
     private readonly Action _releaseMemory;
     private readonly ProcessIdentity? _peer;
     private readonly string _name;
-    private int _sendLock;
+    private readonly SendGate _sendGate = new();
     private int _receiving;
     private int _disposed;
 
@@ -51,6 +53,9 @@ internal sealed class RingConnection : IConnection
 
     public Endpoint Endpoint { get; }
 
+    /// <summary>Whether sends, and giving received space back, have gone fence-free (see <see cref="RingFence"/>).</summary>
+    internal (bool Send, bool Release) FenceFree => (_tx.FenceFree, _rx.FenceFree);
+
     public int MaxMessageSize { get; }
 
     public CancellationToken Closed => _closed.Token;
@@ -58,7 +63,7 @@ internal sealed class RingConnection : IConnection
     public void Send(ReadOnlySpan<byte> message)
     {
         CheckSendable(message.Length);
-        EnterSend();
+        bool biased = EnterSend();
         try
         {
             while (!_tx.TryWrite(message))
@@ -78,7 +83,7 @@ internal sealed class RingConnection : IConnection
         }
         finally
         {
-            Volatile.Write(ref _sendLock, 0);
+            _sendGate.Exit(biased);
         }
     }
 
@@ -87,6 +92,7 @@ internal sealed class RingConnection : IConnection
     {
         CheckSendable(message.Length);
         await EnterSendAsync(cancellationToken).ConfigureAwait(false);
+        const bool biased = false;
         try
         {
             while (!_tx.TryWrite(message.Span))
@@ -110,7 +116,7 @@ internal sealed class RingConnection : IConnection
         }
         finally
         {
-            Volatile.Write(ref _sendLock, 0);
+            _sendGate.Exit(biased);
         }
     }
 
@@ -196,8 +202,9 @@ internal sealed class RingConnection : IConnection
         }
 
         bool aborted = Interlocked.Exchange(ref _stop.Value, StopFlag.Disposed) == StopFlag.Aborted;
-        // The receiver marks itself busy with a plain store and then reads the stop flag; this barrier makes every
-        // thread's pending stores visible, so below we either see it busy or it sees the stop flag.
+        // The receiver (and a sender on the biased gate) marks itself busy with a plain store and then reads the stop
+        // flag; this barrier makes every thread's pending stores visible, so below we either see it busy or it sees
+        // the stop flag.
         Interlocked.MemoryBarrierProcessWide();
         _rxWaiter.WakeSelf();
         _txWaiter.WakeSelf();
@@ -207,12 +214,12 @@ internal sealed class RingConnection : IConnection
         // Operations in flight see the stop flag within a wait slice; the memory goes only once they are out.
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 2;
         var spin = new SpinWait();
-        while ((Volatile.Read(ref _sendLock) | Volatile.Read(ref _receiving)) != 0 && Stopwatch.GetTimestamp() < deadline)
+        while ((_sendGate.Busy || Volatile.Read(ref _receiving) != 0) && Stopwatch.GetTimestamp() < deadline)
         {
             spin.SpinOnce();
         }
 
-        bool idle = (Volatile.Read(ref _sendLock) | Volatile.Read(ref _receiving)) == 0;
+        bool idle = !_sendGate.Busy && Volatile.Read(ref _receiving) == 0;
         if (!aborted)
         {
             _tx.Close(_tx.InMessage ? RingLayout.Aborted : RingLayout.ClosedCleanly);
@@ -309,37 +316,31 @@ internal sealed class RingConnection : IConnection
         }
     }
 
-    private void EnterSend()
+    private bool EnterSend()
     {
-        if (Interlocked.CompareExchange(ref _sendLock, 1, 0) != 0)
-        {
-            var spin = new SpinWait();
-            while (Interlocked.CompareExchange(ref _sendLock, 1, 0) != 0)
-            {
-                spin.SpinOnce();
-            }
-        }
-
-        CheckLocked();
+        bool biased = _sendGate.Enter();
+        CheckEntered(biased);
+        return biased;
     }
 
     private async ValueTask EnterSendAsync(CancellationToken cancellationToken)
     {
-        while (Interlocked.CompareExchange(ref _sendLock, 1, 0) != 0)
+        while (!_sendGate.TryEnterShared())
         {
             // Contention between senders is the rare case; a short sleep keeps this simple and lock-free on the hot path.
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         }
 
-        CheckLocked();
+        CheckEntered(biased: false);
     }
 
-    private void CheckLocked()
+    private void CheckEntered(bool biased)
     {
-        // The compare-exchange above fenced: either Dispose sees our lock, or we see its stop flag here.
+        // Dispose sets the stop flag and then runs a process-wide barrier before it reads the gate: either it sees us
+        // inside, or we see its stop flag here.
         if (_stop.IsSet)
         {
-            Volatile.Write(ref _sendLock, 0);
+            _sendGate.Exit(biased);
             throw LocallyClosed("send");
         }
     }

@@ -19,11 +19,13 @@ internal static class RingLayout
     public const int WritePosition = 0;     // u64: end of the last published record
     public const int ProducerClosed = 8;    // u32: ClosedCleanly or Aborted once the producer is done
     public const int ProducerWaiting = 12;  // u32: 1 while the producer sleeps on ReadPosition for space
+    public const int ProducerBarriers = 16; // u32: 1 if the producer barriers the consumer's CPU before it sleeps (RingFence)
 
     // Written by the consumer.
     public const int ReadPosition = 128;    // u64: start of the oldest record still in use
     public const int ConsumerWaiting = 136; // u32: 1 while the consumer sleeps on WritePosition for data
     public const int ConsumerGone = 140;    // u32: 1 once the consumer will read no more
+    public const int ConsumerBarriers = 144; // u32: 1 if the consumer barriers the producer's CPU before it sleeps (RingFence)
 
     public const uint ClosedCleanly = 1;
     public const uint Aborted = 2;

@@ -17,6 +17,8 @@ internal sealed unsafe class RingReader : IDisposable
     private readonly int _maxMessageSize;
     private readonly bool _processPrivate;
     private readonly long _releaseBatch;
+    private readonly bool _asymmetric;
+    private bool _fenceFree;
     private readonly InPlaceMemory _inPlace = new();
     private long _read;
     private long _published;
@@ -34,6 +36,12 @@ internal sealed unsafe class RingReader : IDisposable
         _maxMessageSize = maxMessageSize;
         _processPrivate = processPrivate;
         _releaseBatch = capacity / 8;
+        _asymmetric = RingFence.Asymmetric(processPrivate);
+        if (_asymmetric)
+        {
+            Volatile.Write(ref *(uint*)(_control + RingLayout.ConsumerBarriers), 1u);
+        }
+
         _read = _published = (long)Volatile.Read(ref *ReadPositionWord);
         _cachedWrite = (long)Volatile.Read(ref *WritePositionWord);
     }
@@ -51,6 +59,9 @@ internal sealed unsafe class RingReader : IDisposable
 
     /// <summary>The write position at which the ring looked empty: what to wait on.</summary>
     public ulong ObservedWrite => (ulong)_read;
+
+    /// <summary>True once giving space back has gone fence-free (the producer fences for both sides before it sleeps).</summary>
+    public bool FenceFree => _fenceFree;
 
     /// <summary>True while part of a large message has been taken and the rest has not arrived.</summary>
     public bool InMessage => _total >= 0;
@@ -188,7 +199,11 @@ internal sealed unsafe class RingReader : IDisposable
         _published = _read;
         Volatile.Write(ref *ReadPositionWord, (ulong)_read);
         // Store-load fence, paired with the producer's: see RingWriter.Publish.
-        Interlocked.MemoryBarrier();
+        if (!_fenceFree && !(_fenceFree = _asymmetric && Volatile.Read(ref *(uint*)(_control + RingLayout.ProducerBarriers)) != 0))
+        {
+            Interlocked.MemoryBarrier();
+        }
+
         if (Volatile.Read(ref *(uint*)(_control + RingLayout.ProducerWaiting)) != 0)
         {
             Libc.FutexWakeAll((uint*)ReadPositionWord, _processPrivate);

@@ -161,13 +161,14 @@ internal sealed unsafe class RingWaiter
 
     private void Park(ulong observed, int timeoutMs, CancellationToken cancellationToken)
     {
-        // Announce, fence, re-check, sleep: paired with the fence after the other side's position store, so either it
-        // sees our flag and wakes us, or we see its new position here and do not sleep.
+        // Announce, fence, re-check, sleep: paired with the fence after the other side's position store (or standing
+        // in for it, see RingFence), so either it sees our flag and wakes us, or we see its new position here and do
+        // not sleep. Should the barrier fail, a missed wakeup costs at most a millisecond.
         Volatile.Write(ref *_waitingFlag, 1u);
-        Interlocked.MemoryBarrier();
+        bool fenced = RingFence.BeforeSleep(_processPrivate);
         if (Poll(observed, cancellationToken) is null)
         {
-            Libc.FutexWait((uint*)_word, (uint)observed, timeoutMs, _processPrivate);
+            Libc.FutexWait((uint*)_word, (uint)observed, fenced ? timeoutMs : 1, _processPrivate);
         }
 
         Volatile.Write(ref *_waitingFlag, 0u);
