@@ -71,6 +71,28 @@ public sealed class BenchTests : IDisposable
     }
 
     [Fact]
+    public async Task The_ring_size_and_wait_reach_both_ring_transports_and_the_report()
+    {
+        // 1 MiB messages through an 8 MiB ring travel whole and are received in place.
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "mmf,thread", "--workload", "throughput", "--sizes", "1MiB", "--capacity", "8MiB", "--wait", "block", "--quick", "--format", "json"]);
+        Assert.Equal(0, await run.WaitForExitAsync());
+        using var json = JsonDocument.Parse(run.Stdout);
+        var settings = json.RootElement.GetProperty("settings");
+        Assert.Equal(8L << 20, settings.GetProperty("ringCapacity").GetInt64());
+        Assert.Equal("block", settings.GetProperty("wait").GetString());
+        var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["mmf", "thread"], results.Select(r => r.GetProperty("transport").GetString()));
+        foreach (var result in results)
+        {
+            Assert.True(result.GetProperty("operations").GetInt64() > 0);
+            Assert.Equal(0, result.GetProperty("integrity").GetProperty("lost").GetInt64());
+            Assert.Equal(0, result.GetProperty("integrity").GetProperty("corrupted").GetInt64());
+        }
+
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
     public async Task The_table_shows_latency_and_throughput_rows_and_the_pinning()
     {
         await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--quick", "--pin", "same"]);
@@ -104,6 +126,9 @@ public sealed class BenchTests : IDisposable
     [InlineData("--workload", "sprint")]
     [InlineData("--format", "xml")]
     [InlineData("--no-such-option", "1")]
+    [InlineData("--capacity", "3000")]
+    [InlineData("--capacity", "2GiB")]
+    [InlineData("--capacity", "lots")]
     public async Task Bad_arguments_exit_with_code_2_and_say_why(string option, string value)
     {
         var (code, _, stderr) = await IpcKitProcess.RunAsync("bench", "--transport", "pipe", option, value);

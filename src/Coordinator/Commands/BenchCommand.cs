@@ -66,6 +66,11 @@ internal static class BenchCommand
         Description = "How ring transports (mmf, thread) wait for data: spin (burn a CPU, lowest latency; use --pin split), backoff (spin, yield, then sleep) or block (futex). Default: backoff.",
     };
 
+    private static readonly Option<string?> CapacityOption = new("--capacity")
+    {
+        Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: 1MiB.",
+    };
+
     private static readonly Option<string?> CaseTimeoutOption = new("--case-timeout")
     {
         Description = "How long one case may run before its worker is declared hung and killed. Default: the case's duration + warm-up + 30s (120s with --iterations).",
@@ -98,7 +103,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            PinOption, CpusOption, WaitOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
+            PinOption, CpusOption, WaitOption, CapacityOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -170,6 +175,7 @@ internal static class BenchCommand
                 Cpus = plan.Pin == PinMode.None ? [] : [plan.CoordinatorCpu, plan.WorkerCpu],
                 Quick = plan.Quick,
                 Wait = plan.Wait,
+                RingCapacity = plan.Capacity,
                 Reference = native ? "native" : "none",
             },
             Results = results,
@@ -263,6 +269,7 @@ internal static class BenchCommand
             Wait = parse.GetValue(WaitOption) is { } wait
                 ? wait.ToLowerInvariant() is "spin" or "backoff" or "block" ? wait.ToLowerInvariant() : throw new UsageException($"Unknown --wait '{wait}'. Valid: spin, backoff, block.")
                 : null,
+            Capacity = parse.GetValue(CapacityOption) is { } capacity ? OptionParsing.Capacity(capacity) : null,
         };
     }
 }

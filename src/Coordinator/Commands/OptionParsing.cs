@@ -66,6 +66,22 @@ internal static class OptionParsing
         return sizes.Count > 0 ? [.. sizes.Distinct()] : throw new UsageException("--sizes needs at least one size.");
     }
 
+    /// <summary>Parses --capacity: a power of two from 4 KiB to 1 GiB (the range the native twin also accepts).</summary>
+    public static long Capacity(string text)
+    {
+        if (!ByteSize.TryParse(text, out long capacity))
+        {
+            throw new UsageException($"'{text}' in --capacity is not a size: write e.g. 1MiB or 8MiB.");
+        }
+
+        if (capacity < 4096 || capacity > 1L << 30 || (capacity & (capacity - 1)) != 0)
+        {
+            throw new UsageException($"--capacity {text} is not a power of two from 4KiB to 1GiB.");
+        }
+
+        return capacity;
+    }
+
     /// <summary>Parses 250ms, 1s, 1.5s, 2m; a bare number is seconds.</summary>
     public static TimeSpan Duration(string text, string option)
     {

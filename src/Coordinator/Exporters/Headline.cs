@@ -1,4 +1,5 @@
 using IpcKit.Coordinator.Results;
+using IpcKit.Transports;
 using Spectre.Console;
 
 namespace IpcKit.Coordinator.Exporters;
@@ -23,7 +24,14 @@ internal static class Headline
             _ => $"pin: {s.Pin}",
         };
         string budget = s.Iterations is { } n ? $"{Format.Count(n)} operations per case" : $"{Format.Number(s.DurationSeconds ?? 0, "0.###")} s per case";
-        return $"{pin} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up";
+        string rings = (s.Wait, s.RingCapacity) switch
+        {
+            (null, null) => "",
+            (_, null) => $" · rings (mmf, thread): wait {s.Wait}",
+            (null, { } c) => $" · rings (mmf, thread): {ByteSize.Format(c)}",
+            ({ } w, { } c) => $" · rings (mmf, thread): wait {w}, {ByteSize.Format(c)}",
+        };
+        return $"{pin} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up{rings}";
     }
 
     /// <summary>What to say about the reference: missing, or what the ratios are against. Empty when nothing.</summary>

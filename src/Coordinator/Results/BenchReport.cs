@@ -45,6 +45,9 @@ internal sealed record BenchSettings
     /// <summary>The wait strategy given to ring transports with --wait, or null for their default (backoff).</summary>
     public string? Wait { get; init; }
 
+    /// <summary>The ring size per direction given with --capacity, in bytes, or null for the default (1 MiB).</summary>
+    public long? RingCapacity { get; init; }
+
     /// <summary>The reference asked for with --reference: "native", or "none".</summary>
     public string Reference { get; init; } = "none";
 }

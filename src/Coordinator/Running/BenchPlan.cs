@@ -30,11 +30,24 @@ internal sealed record BenchPlan(
     /// <summary>The wait strategy for ring transports (mmf, thread): spin, backoff or block; null for their default.</summary>
     public string? Wait { get; init; }
 
-    /// <summary>A fresh endpoint for a case, carrying the options that travel in the endpoint (the wait strategy).</summary>
+    /// <summary>The ring size in bytes for ring transports (mmf, thread), per direction; null for their default (1 MiB).</summary>
+    public long? Capacity { get; init; }
+
+    /// <summary>A fresh endpoint for a case, carrying the options that travel in the endpoint (wait strategy, ring size).</summary>
     public Endpoint EndpointFor(ITransport transport, string scratchDirectory)
     {
         var endpoint = transport.CreateEphemeralEndpoint(scratchDirectory);
-        return Wait is not null && transport.Scheme is "mmf" or "thread" ? endpoint.WithQueryValue("wait", Wait) : endpoint;
+        if (transport.Scheme is not ("mmf" or "thread"))
+        {
+            return endpoint;
+        }
+
+        if (Wait is not null)
+        {
+            endpoint = endpoint.WithQueryValue("wait", Wait);
+        }
+
+        return Capacity is { } capacity ? endpoint.WithQueryValue("capacity", capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)) : endpoint;
     }
 
     /// <summary>Set by --case-timeout.</summary>

@@ -64,6 +64,11 @@ internal sealed class NativeTool
             args.AddRange(["--spin", "0"]);
         }
 
+        if (c.Capacity is { } capacity && c.Mechanism is "shm-spin" or "futex" or "futex-block")
+        {
+            args.AddRange(["--capacity", capacity.ToString(CultureInfo.InvariantCulture)]);
+        }
+
         if (c.Pin != PinMode.None)
         {
             args.AddRange(["--cpus", string.Create(CultureInfo.InvariantCulture, $"{c.CoordinatorCpu},{Math.Max(c.WorkerCpu, c.CoordinatorCpu)}")]);
@@ -165,4 +170,8 @@ internal sealed class NativeTool
 }
 
 /// <summary>One native measurement: mechanism × workload × size, with the operation count and placement of its IpcKit twin.</summary>
-internal sealed record NativeCase(string Mechanism, string Workload, int Size, long Iterations, PinMode Pin, int CoordinatorCpu, int WorkerCpu);
+internal sealed record NativeCase(string Mechanism, string Workload, int Size, long Iterations, PinMode Pin, int CoordinatorCpu, int WorkerCpu)
+{
+    /// <summary>The ring size for the ring mechanisms (shm-spin, futex), as given with --capacity; null for the default.</summary>
+    public long? Capacity { get; init; }
+}

@@ -56,7 +56,7 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
             var (mechanism, workload, size) = group.Key;
             progress($"native: {mechanism} {workload}, {Format.Size(size)}");
             long iterations = plan.Budget.Iterations ?? Math.Max(100, group.Max(r => r.Operations));
-            var nativeCase = new NativeCase(mechanism, workload, size, Math.Min(iterations, 1_000_000_000), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu);
+            var nativeCase = new NativeCase(mechanism, workload, size, Math.Min(iterations, 1_000_000_000), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu) { Capacity = plan.Capacity };
             measured[group.Key] = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
         }
 
