@@ -165,6 +165,36 @@ public sealed class SharedMemorySpecificTests
     }
 
     [Fact]
+    public async Task Slots_claimed_by_clients_that_died_before_posting_are_taken_back()
+    {
+        // A real process that has exited (and been reaped): its pid names nobody alive.
+        using var gone = System.Diagnostics.Process.Start("true")!;
+        Assert.True(gone.WaitForExit(20_000));
+        int deadPid = gone.Id;
+
+        string name = NewName();
+        var endpoint = Endpoint.Parse($"mmf://{name}");
+        await using var listener = await new MmfTransport().ListenAsync(endpoint).Within();
+        // Every slot claimed by the dead process, as if 32 clients had each died between claim and post. Written
+        // through the file: the listener's shared mapping sees the same page.
+        using (var file = File.OpenHandle(SegmentLayout.ListenerFile("/dev/shm", name), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            var claimed = new byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(claimed, SegmentLayout.SlotClaimed | ((ulong)(uint)deadPid << 32));
+            for (int i = 0; i < SegmentLayout.SlotCount; i++)
+            {
+                RandomAccess.Write(file, claimed, SegmentLayout.SlotsOffset + (i * SegmentLayout.SlotSize));
+            }
+        }
+
+        var accept = listener.AcceptAsync().AsTask();
+        await using var client = await new MmfTransport(new() { ConnectTimeout = TimeSpan.FromSeconds(10) }).ConnectAsync(endpoint).Within();
+        await using var server = (await accept.Within())!;
+        client.Send([42]);
+        Assert.Equal([42], (await server.ReceiveAsync().Within())!.Value.ToArray());
+    }
+
+    [Fact]
     public async Task The_listener_file_is_for_the_current_user_only()
     {
         string name = NewName();

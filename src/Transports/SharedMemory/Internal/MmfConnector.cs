@@ -150,9 +150,13 @@ internal static unsafe class MmfConnector
             {
                 byte* slot = l + SegmentLayout.SlotsOffset + (i * SegmentLayout.SlotSize);
                 uint* slotState = (uint*)(slot + SegmentLayout.SlotState);
-                if (Interlocked.CompareExchange(ref *slotState, SegmentLayout.SlotClaimed, SegmentLayout.SlotFree) == SegmentLayout.SlotFree)
+                // State and pid are claimed in one step, so that a client dying right after the claim leaves its pid
+                // behind and the listener can take the slot back (the pid half of a free slot may be stale).
+                ulong* stateAndPid = (ulong*)(slot + SegmentLayout.SlotState);
+                ulong seen = Volatile.Read(ref *stateAndPid);
+                ulong claimed = SegmentLayout.SlotClaimed | ((ulong)(uint)me.Pid << 32);
+                if ((uint)seen == SegmentLayout.SlotFree && Interlocked.CompareExchange(ref *stateAndPid, claimed, seen) == seen)
                 {
-                    *(int*)(slot + SegmentLayout.SlotPid) = me.Pid;
                     *(ulong*)(slot + SegmentLayout.SlotStart) = me.StartTime;
                     *(ulong*)(slot + SegmentLayout.SlotId) = id;
                     Volatile.Write(ref *slotState, SegmentLayout.SlotPosted);

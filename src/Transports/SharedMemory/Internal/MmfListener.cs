@@ -155,7 +155,14 @@ internal sealed class MmfListener : IListener
         for (int i = 0; i < SegmentLayout.SlotCount; i++)
         {
             byte* slot = _segment.Base + SegmentLayout.SlotsOffset + (i * SegmentLayout.SlotSize);
-            if (Volatile.Read(ref *(uint*)(slot + SegmentLayout.SlotState)) != SegmentLayout.SlotPosted)
+            uint state = Volatile.Read(ref *(uint*)(slot + SegmentLayout.SlotState));
+            if (state == SegmentLayout.SlotClaimed)
+            {
+                ReclaimIfClaimerDied(slot);
+                continue;
+            }
+
+            if (state != SegmentLayout.SlotPosted)
             {
                 continue;
             }
@@ -171,6 +178,18 @@ internal sealed class MmfListener : IListener
         }
 
         return null;
+    }
+
+    /// <summary>Frees a slot whose client died between claiming it and posting its request (the pid came with the claim).</summary>
+    private static unsafe void ReclaimIfClaimerDied(byte* slot)
+    {
+        ulong* stateAndPid = (ulong*)(slot + SegmentLayout.SlotState);
+        ulong seen = Volatile.Read(ref *stateAndPid);
+        int pid = (int)(seen >> 32);
+        if ((uint)seen == SegmentLayout.SlotClaimed && pid > 0 && !new ProcessIdentity(pid, 0).IsAlive())
+        {
+            Interlocked.CompareExchange(ref *stateAndPid, SegmentLayout.SlotFree, seen);
+        }
     }
 
     private unsafe RingConnection? TryAttach(ProcessIdentity client, ulong id)

@@ -27,7 +27,7 @@ internal static class SegmentLayout
     public const int SlotSize = 32;
     public const int SlotCount = 32;
     public const int SlotState = 0;  // u32: SlotFree, SlotClaimed, SlotPosted
-    public const int SlotPid = 4;    // i32
+    public const int SlotPid = 4;    // i32, written together with the claim (one 64-bit compare-exchange of state and pid)
     public const int SlotStart = 8;  // u64
     public const int SlotId = 16;    // u64
     public const long ListenerFileSize = 4096;
