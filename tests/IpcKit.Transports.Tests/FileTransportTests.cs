@@ -1,5 +1,6 @@
 using IpcKit.Transports.Files;
 using IpcKit.Transports.Files.Internal;
+using IpcKit.Transports.Internal;
 
 namespace IpcKit.Transports.Tests;
 
@@ -37,6 +38,58 @@ public sealed class FileSpecificTests : IDisposable
 
         var error = await Assert.ThrowsAsync<ProtocolViolationException>(() => server.ReceiveAsync().Within());
         Assert.Contains("CRC-32C", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_reader_gives_back_the_blocks_it_has_read_so_a_long_connection_does_not_fill_the_disk()
+    {
+        var endpoint = At("long");
+        var transport = new FileTransport();
+        await using var listener = await transport.ListenAsync(endpoint).Within();
+        var accept = listener.AcceptAsync().AsTask();
+        await using var client = await transport.ConnectAsync(endpoint).Within();
+        await using var server = (await accept.Within())!;
+        string spool = Directory.GetFiles(endpoint.Address, "*" + FileSettings.UpSuffix).Single();
+
+        const int Messages = 48;
+        var message = new byte[1 << 20];
+        for (int i = 0; i < Messages; i++)
+        {
+            message[0] = (byte)i;
+            await client.SendAsync(message).Within();
+            var received = (await server.ReceiveAsync().Within())!.Value;
+            Assert.Equal(message.Length, received.Length);
+            Assert.Equal((byte)i, received.Span[0]);
+        }
+
+        long size = new FileInfo(spool).Length;
+        long allocated = Libc.AllocatedBytes(spool)!.Value;
+        Assert.True(size >= Messages << 20, $"the spool holds {size} bytes");
+        if (PunchesHoles(_scratch.Path))
+        {
+            // What is read is given back in 4 MiB steps: a few steps' worth at most remains.
+            Assert.True(allocated < 12 << 20, $"the spool still occupies {allocated} bytes of {size}");
+        }
+        else
+        {
+            Assert.True(allocated >= Messages << 20, "a file system without hole punching keeps every block");
+        }
+    }
+
+    /// <summary>Whether this directory's file system can deallocate part of a file.</summary>
+    private static bool PunchesHoles(string directory)
+    {
+        string probe = Path.Combine(directory, "punch-probe");
+        using (var file = File.OpenHandle(probe, FileMode.CreateNew, FileAccess.ReadWrite))
+        {
+            RandomAccess.Write(file, new byte[1 << 20], 0);
+            RandomAccess.FlushToDisk(file);
+            Libc.PunchHole(file, 0, 1 << 20);
+        }
+
+        bool punched = Libc.AllocatedBytes(probe) < 1 << 20;
+        File.Delete(probe);
+        return punched;
     }
 
     [Fact]

@@ -32,6 +32,14 @@ internal static partial class Libc
         return (mode & S_IFMT, uid, mode & 0xFFF);
     }
 
+    /// <summary>Bytes a file occupies on its file system (st_blocks × 512; less than its size where it has holes), or null.</summary>
+    internal static unsafe long? AllocatedBytes(string path)
+    {
+        byte* buffer = stackalloc byte[256];
+        // st_blocks is at offset 64 in both the x86-64 and the generic (arm64) struct stat.
+        return LStat(path, buffer) == 0 ? *(long*)(buffer + 64) * 512 : null;
+    }
+
     internal static bool IsSocket(int type) => type == S_IFSOCK;
 
     internal static bool IsRegularFile(int type) => type == S_IFREG;

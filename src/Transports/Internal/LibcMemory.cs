@@ -42,6 +42,12 @@ internal static partial class Libc
         public nint Nanoseconds;
     }
 
+    private const int FALLOC_FL_KEEP_SIZE = 1;
+    private const int FALLOC_FL_PUNCH_HOLE = 2;
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int Fallocate(int fd, int mode, long offset, long length);
+
     [LibraryImport("libc", EntryPoint = "posix_fallocate")]
     private static partial int PosixFallocate(int fd, long offset, long length);
 
@@ -85,6 +91,11 @@ internal static partial class Libc
     /// <summary>Reserves the file's blocks now, so that a full file system fails here and not as SIGBUS on a later write.</summary>
     /// <returns>0, or the errno (ENOSPC 28, EFBIG 27, EOPNOTSUPP 95…).</returns>
     internal static int Reserve(SafeHandle file, long length) => PosixFallocate((int)file.DangerousGetHandle(), 0, length);
+
+    /// <summary>Deallocates a range of a file, keeping its size (the range then reads as zeros).</summary>
+    /// <returns>0, or the errno (EOPNOTSUPP 95 where the file system cannot punch holes).</returns>
+    internal static int PunchHole(SafeHandle file, long offset, long length) =>
+        Fallocate((int)file.DangerousGetHandle(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     /// <summary>
     /// Maps a whole file read-write and shared; null on failure with the errno in <paramref name="errno"/>. The page

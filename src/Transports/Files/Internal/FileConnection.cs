@@ -14,6 +14,8 @@ internal sealed class FileConnection : IConnection
     private const int CoalesceLimit = 16 * 1024;
     private static readonly long s_peerCheckTicks = Stopwatch.Frequency / 10;
 
+    private const long ReleaseFrom = 4096;
+    private const long ReleaseStep = 4 << 20;
     private readonly SafeFileHandle _out;
     private readonly SafeFileHandle _in;
     private readonly ProcessIdentity _peer;
@@ -26,6 +28,7 @@ internal sealed class FileConnection : IConnection
     private readonly string _name;
     private long _outOffset = Spool.HeaderSize;
     private long _inOffset = Spool.HeaderSize;
+    private long _released = ReleaseFrom; // the input spool's blocks below this have been given back
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
@@ -296,7 +299,26 @@ internal sealed class FileConnection : IConnection
 
         _inOffset += n;
         _end += n;
+        ReleaseRead();
         return n;
+    }
+
+    /// <summary>
+    /// Gives the file system back the blocks of the input spool that are read (everything before <c>_inOffset</c> is
+    /// in memory now), in steps of <see cref="ReleaseStep"/>: the file keeps its size and offsets, but a long-lived
+    /// connection no longer fills the disk. The first page, with the header, stays. A file system that cannot punch
+    /// holes is left alone after the first refusal.
+    /// </summary>
+    private void ReleaseRead()
+    {
+        long upTo = _inOffset & ~(ReleaseFrom - 1);
+        if (_released < 0 || upTo - _released < ReleaseStep)
+        {
+            return;
+        }
+
+        int errno = Libc.PunchHole(_in, _released, upTo - _released);
+        _released = errno == 0 ? upTo : -1;
     }
 
     private void Append(uint length, ReadOnlySpan<byte> payload)
