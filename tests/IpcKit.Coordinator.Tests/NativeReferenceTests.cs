@@ -1,3 +1,4 @@
+using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Running;
 
@@ -41,5 +42,25 @@ public sealed class NativeReferenceTests
         Assert.Equal(1.5, NativeFigures.RatioOf(SampleReports.Latency("pipe", 64, 7_500), 5_000, 1));
         Assert.Equal(0.25, NativeFigures.RatioOf(SampleReports.Throughput("pipe", 64, 500_000), 5_000, 2_000_000));
         Assert.Null(NativeFigures.RatioOf(SampleReports.Latency("pipe", 64, 7_500), 0, 1));
+    }
+}
+
+/// <summary>The memcpy line: ring transports' one-way throughput as a share of memcpy measured in the same run.</summary>
+public sealed class MemcpyLineTests
+{
+    [Fact]
+    public void The_headline_gives_memcpy_and_each_ring_stream_as_a_share_of_it()
+    {
+        var report = SampleReports.Minimal() with
+        {
+            Settings = SampleReports.Settings(["mmf", "pipe"], ["throughput"], "native"),
+            Results = [SampleReports.Throughput("mmf", 1 << 20, 10_000), SampleReports.Throughput("pipe", 1 << 20, 3_000)],
+            ReferenceRun = new ReferenceRun { Kind = "native", Available = true, Memcpy = [new MemcpyFigure(1 << 20, 20_000.0 * (1 << 20))] },
+        };
+
+        var line = Assert.Single(Headline.Reference(Summary.Of(report)), l => l.StartsWith("memcpy", StringComparison.Ordinal));
+        Assert.Contains("1MiB 19.53 GiB/s", line, StringComparison.Ordinal);
+        Assert.Contains("mmf 1MiB 50%", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("pipe", line, StringComparison.Ordinal);
     }
 }

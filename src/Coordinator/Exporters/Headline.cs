@@ -62,7 +62,24 @@ internal static class Headline
             lines.Add(note);
         }
 
+        if (run?.Memcpy is { Count: > 0 } memcpy)
+        {
+            lines.Add(Memcpy(summary.Report, memcpy));
+        }
+
         return lines;
+    }
+
+    /// <summary>The memcpy figures of the run, and each ring transport's one-way bytes/s as a share of them.</summary>
+    private static string Memcpy(BenchReport report, IReadOnlyList<MemcpyFigure> memcpy)
+    {
+        var bySize = memcpy.ToDictionary(m => m.MessageSize, m => m.BytesPerSecond);
+        var shares = report.Results
+            .Where(r => r.Workload == "throughput" && !r.Failed && r.BytesPerSecond > 0 && bySize.ContainsKey(r.MessageSize) && r.Transport is "mmf" or "thread")
+            .Select(r => $"{r.Transport} {Format.Size(r.MessageSize)} {Format.Number(100 * r.BytesPerSecond / bySize[r.MessageSize], "0")}%");
+        string figures = string.Join(", ", memcpy.Select(m => $"{Format.Size(m.MessageSize)} {Format.Bytes(m.BytesPerSecond)}"));
+        string against = string.Join(", ", shares);
+        return $"memcpy in this run (one core, cache-warm): {figures}" + (against.Length > 0 ? $"; one-way throughput as a share of it: {against}." : ".");
     }
 
     public static string Caption(string workload) => workload switch

@@ -55,4 +55,15 @@ internal sealed record ReferenceRun
     /// <summary>What the user should know: why it is missing, or which cases have no native twin.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Note { get; init; }
+
+    /// <summary>
+    /// memcpy on one core with source and destination warm in cache, at each message size of the ring transports'
+    /// one-way cases: the bound those copies (one into the ring, one out of it for a message streamed in pieces) are
+    /// measured against. Null when the run had no such case.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<MemcpyFigure>? Memcpy { get; init; }
 }
+
+/// <summary>memcpy bandwidth at one size, measured by ipckit-native in the same run.</summary>
+internal sealed record MemcpyFigure(int MessageSize, double BytesPerSecond);

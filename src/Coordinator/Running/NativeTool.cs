@@ -69,6 +69,11 @@ internal sealed class NativeTool
             args.AddRange(["--capacity", capacity.ToString(CultureInfo.InvariantCulture)]);
         }
 
+        if (c.Pool is { } pool)
+        {
+            args.AddRange(["--pool", pool.ToString(CultureInfo.InvariantCulture)]);
+        }
+
         if (c.Pin != PinMode.None)
         {
             args.AddRange(["--cpus", string.Create(CultureInfo.InvariantCulture, $"{c.CoordinatorCpu},{Math.Max(c.WorkerCpu, c.CoordinatorCpu)}")]);
@@ -174,4 +179,7 @@ internal sealed record NativeCase(string Mechanism, string Workload, int Size, l
 {
     /// <summary>The ring size for the ring mechanisms (shm-spin, futex), as given with --capacity; null for the default.</summary>
     public long? Capacity { get; init; }
+
+    /// <summary>For memcpy: the bytes its source and destination slots span together (small: cache-warm); null for its default (512 MiB).</summary>
+    public long? Pool { get; init; }
 }

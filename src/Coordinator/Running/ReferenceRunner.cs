@@ -28,16 +28,21 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
     /// <summary>ipckit-native measures the latency and throughput workloads; request has no twin.</summary>
     private bool HasTwin(CaseResult r) => r.Workload is "latency" or "throughput" && !r.Failed && TwinOf(r.Transport, plan.Wait) is not null;
 
+    /// <summary>Ring transports: their one-way throughput is also set against memcpy at the same size.</summary>
+    private static bool IsRing(string transport) => transport.ToLowerInvariant() is "mmf" or "shm" or "thread" or "inproc";
+
     /// <summary>The progress lines this runner will print for a plan's cases, for a progress display to count.</summary>
     public static int CountCases(BenchPlan plan) =>
-        plan.Transports.Select(t => TwinOf(t.Scheme, plan.Wait)).OfType<string>().Distinct().Count()
-        * plan.Workloads.Count(w => w.Name is "latency" or "throughput") * plan.Sizes.Count;
+        (plan.Transports.Select(t => TwinOf(t.Scheme, plan.Wait)).OfType<string>().Distinct().Count()
+         * plan.Workloads.Count(w => w.Name is "latency" or "throughput") * plan.Sizes.Count)
+        + (plan.Transports.Any(t => IsRing(t.Scheme)) && plan.Workloads.Any(w => w.Name == "throughput") ? plan.Sizes.Count : 0);
 
     public async Task<(IReadOnlyList<CaseResult> Results, ReferenceRun Run)> AddAsync(IReadOnlyList<CaseResult> results, CancellationToken cancellationToken)
     {
         var withTwin = results.Where(HasTwin).ToList();
+        var ringStreams = results.Where(r => IsRing(r.Transport) && r.Workload == "throughput" && !r.Failed).ToList();
         string? untwinned = Untwinned(results);
-        if (withTwin.Count == 0)
+        if (withTwin.Count == 0 && ringStreams.Count == 0)
         {
             return (results, new ReferenceRun { Kind = "native", Available = true, Note = untwinned ?? "No case of this run has a native twin." });
         }
@@ -63,7 +68,36 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
         var updated = results.Select(r => HasTwin(r) && measured.TryGetValue((TwinOf(r.Transport, plan.Wait)!, r.Workload, r.MessageSize), out var n)
             ? r with { Reference = n with { Ratio = n.Error is null ? NativeFigures.RatioOf(r, n.P50Ns, n.MessagesPerSecond) : null } }
             : r).ToList();
-        return (updated, new ReferenceRun { Kind = "native", Available = true, Note = untwinned });
+        var memcpy = await MeasureMemcpyAsync(tool, ringStreams, cancellationToken);
+        return (updated, new ReferenceRun { Kind = "native", Available = true, Note = untwinned, Memcpy = memcpy });
+    }
+
+    /// <summary>memcpy at each size the ring transports streamed, with source and destination warm in cache (one slot each).</summary>
+    private async Task<IReadOnlyList<MemcpyFigure>?> MeasureMemcpyAsync(NativeTool tool, List<CaseResult> ringStreams, CancellationToken cancellationToken)
+    {
+        if (ringStreams.Count == 0)
+        {
+            return null;
+        }
+
+        var figures = new List<MemcpyFigure>();
+        foreach (var group in ringStreams.GroupBy(r => r.MessageSize).OrderBy(g => g.Key))
+        {
+            int size = group.Key;
+            progress($"native: memcpy, {Format.Size(size)} (cache-warm)");
+            long iterations = plan.Budget.Iterations ?? Math.Max(100, group.Max(r => r.Operations));
+            var memcpyCase = new NativeCase("memcpy", "throughput", size, Math.Min(iterations, 1_000_000_000), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
+            {
+                Pool = Math.Max(4096, 2L * size),
+            };
+            var n = await tool.MeasureAsync(memcpyCase, plan.CaseTimeout, cancellationToken);
+            if (n.Error is null && n.BytesPerSecond > 0)
+            {
+                figures.Add(new MemcpyFigure(size, n.BytesPerSecond));
+            }
+        }
+
+        return figures;
     }
 
     private string? Untwinned(IReadOnlyList<CaseResult> results)
