@@ -43,6 +43,8 @@ public sealed class PackageTests(PackageFixture fixture)
         }
 
         Assert.DoesNotContain("IpcKit.Worker", files);
+        Assert.Contains(package.Entries, e => e.FullName == "README.md");
+        Assert.Contains(package.Entries, e => e.FullName == "LICENSE");
     }
 
     [Fact]
