@@ -46,7 +46,7 @@ public sealed class RingFenceTests
     }
 
     [Fact]
-    public void Turning_membarrier_off_in_a_process_makes_its_rings_fence_on_every_message()
+    public void In_this_process_the_sleepers_barrier_runs_and_matches_what_its_rings_announce()
     {
         // This process has it (unless the kernel lacks it); the peer tests above cover a process without it.
         Assert.True(RingFence.Asymmetric(processPrivate: true));

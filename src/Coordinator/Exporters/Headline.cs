@@ -75,7 +75,7 @@ internal static class Headline
     {
         var bySize = memcpy.ToDictionary(m => m.MessageSize, m => m.BytesPerSecond);
         var shares = report.Results
-            .Where(r => r.Workload == "throughput" && !r.Failed && r.BytesPerSecond > 0 && bySize.ContainsKey(r.MessageSize) && r.Transport is "mmf" or "thread")
+            .Where(r => r.Workload == "throughput" && !r.Failed && r.BytesPerSecond > 0 && bySize.ContainsKey(r.MessageSize) && RingTransports.Contains(r.Transport))
             .Select(r => $"{r.Transport} {Format.Size(r.MessageSize)} {Format.Number(100 * r.BytesPerSecond / bySize[r.MessageSize], "0")}%");
         string figures = string.Join(", ", memcpy.Select(m => $"{Format.Size(m.MessageSize)} {Format.Bytes(m.BytesPerSecond)}"));
         string against = string.Join(", ", shares);

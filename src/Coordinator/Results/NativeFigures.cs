@@ -65,5 +65,14 @@ internal sealed record ReferenceRun
     public IReadOnlyList<MemcpyFigure>? Memcpy { get; init; }
 }
 
+/// <summary>
+/// The ring transports (mmf and thread, by scheme or alias): they take --wait and --capacity, and their one-way
+/// streams are set against memcpy.
+/// </summary>
+internal static class RingTransports
+{
+    public static bool Contains(string transport) => transport.ToLowerInvariant() is "mmf" or "shm" or "thread" or "inproc";
+}
+
 /// <summary>memcpy bandwidth at one size, measured by ipckit-native in the same run.</summary>
 internal sealed record MemcpyFigure(int MessageSize, double BytesPerSecond);

@@ -1,3 +1,4 @@
+using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Workloads;
 using IpcKit.Transports;
 
@@ -37,7 +38,7 @@ internal sealed record BenchPlan(
     public Endpoint EndpointFor(ITransport transport, string scratchDirectory)
     {
         var endpoint = transport.CreateEphemeralEndpoint(scratchDirectory);
-        if (transport.Scheme is not ("mmf" or "thread"))
+        if (!RingTransports.Contains(transport.Scheme))
         {
             return endpoint;
         }

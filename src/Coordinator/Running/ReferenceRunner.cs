@@ -28,19 +28,16 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
     /// <summary>ipckit-native measures the latency and throughput workloads; request has no twin.</summary>
     private bool HasTwin(CaseResult r) => r.Workload is "latency" or "throughput" && !r.Failed && TwinOf(r.Transport, plan.Wait) is not null;
 
-    /// <summary>Ring transports: their one-way throughput is also set against memcpy at the same size.</summary>
-    private static bool IsRing(string transport) => transport.ToLowerInvariant() is "mmf" or "shm" or "thread" or "inproc";
-
     /// <summary>The progress lines this runner will print for a plan's cases, for a progress display to count.</summary>
     public static int CountCases(BenchPlan plan) =>
         (plan.Transports.Select(t => TwinOf(t.Scheme, plan.Wait)).OfType<string>().Distinct().Count()
          * plan.Workloads.Count(w => w.Name is "latency" or "throughput") * plan.Sizes.Count)
-        + (plan.Transports.Any(t => IsRing(t.Scheme)) && plan.Workloads.Any(w => w.Name == "throughput") ? plan.Sizes.Count : 0);
+        + (plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) && plan.Workloads.Any(w => w.Name == "throughput") ? plan.Sizes.Count : 0);
 
     public async Task<(IReadOnlyList<CaseResult> Results, ReferenceRun Run)> AddAsync(IReadOnlyList<CaseResult> results, CancellationToken cancellationToken)
     {
         var withTwin = results.Where(HasTwin).ToList();
-        var ringStreams = results.Where(r => IsRing(r.Transport) && r.Workload == "throughput" && !r.Failed).ToList();
+        var ringStreams = results.Where(r => RingTransports.Contains(r.Transport) && r.Workload == "throughput" && !r.Failed).ToList();
         string? untwinned = Untwinned(results);
         if (withTwin.Count == 0 && ringStreams.Count == 0)
         {
@@ -60,8 +57,7 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
         {
             var (mechanism, workload, size) = group.Key;
             progress($"native: {mechanism} {workload}, {Format.Size(size)}");
-            long iterations = plan.Budget.Iterations ?? Math.Max(100, group.Max(r => r.Operations));
-            var nativeCase = new NativeCase(mechanism, workload, size, Math.Min(iterations, 1_000_000_000), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu) { Capacity = plan.Capacity };
+            var nativeCase = new NativeCase(mechanism, workload, size, IterationsFor(group), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu) { Capacity = plan.Capacity };
             measured[group.Key] = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
         }
 
@@ -85,8 +81,7 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
         {
             int size = group.Key;
             progress($"native: memcpy, {Format.Size(size)} (cache-warm)");
-            long iterations = plan.Budget.Iterations ?? Math.Max(100, group.Max(r => r.Operations));
-            var memcpyCase = new NativeCase("memcpy", "throughput", size, Math.Min(iterations, 1_000_000_000), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
+            var memcpyCase = new NativeCase("memcpy", "throughput", size, IterationsFor(group), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
             {
                 Pool = Math.Max(4096, 2L * size),
             };
@@ -99,6 +94,10 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
 
         return figures;
     }
+
+    /// <summary>As many operations as the IpcKit cases did (or --iterations), within what ipckit-native accepts.</summary>
+    private long IterationsFor(IEnumerable<CaseResult> cases) =>
+        Math.Min(plan.Budget.Iterations ?? Math.Max(100, cases.Max(r => r.Operations)), 1_000_000_000);
 
     private string? Untwinned(IReadOnlyList<CaseResult> results)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace IpcKit.Transports.Internal.Rings;
 
 /// <summary>
@@ -53,5 +55,58 @@ internal static class RingFence
 
         Interlocked.MemoryBarrier();
         return true;
+    }
+}
+
+/// <summary>
+/// The publishing half of the wakeup protocol, for one side of one ring: after each store of this side's position,
+/// a store-load fence (unless the peer has said it fences for both of us before it sleeps, see <see cref="RingFence"/>),
+/// then a futex wake if the peer sleeps on that position. Constructing it announces this side's own barrier.
+/// </summary>
+internal unsafe struct WakeupPublisher
+{
+    private readonly ulong* _position;
+    private readonly uint* _peerWaiting;
+    private readonly uint* _peerBarriers;
+    private readonly bool _asymmetric;
+    private readonly bool _processPrivate;
+    private bool _fenceFree;
+
+    /// <param name="position">This side's position word, which the peer sleeps on.</param>
+    /// <param name="peerWaiting">The peer's flag, set while it sleeps on <paramref name="position"/>.</param>
+    /// <param name="peerBarriers">The peer's word saying it barriers our CPU before it sleeps.</param>
+    /// <param name="ownBarriers">This side's such word, set here when this process can.</param>
+    /// <param name="processPrivate">Whether the ring is private to this process.</param>
+    public WakeupPublisher(ulong* position, uint* peerWaiting, uint* peerBarriers, uint* ownBarriers, bool processPrivate)
+    {
+        _position = position;
+        _peerWaiting = peerWaiting;
+        _peerBarriers = peerBarriers;
+        _processPrivate = processPrivate;
+        _asymmetric = RingFence.Asymmetric(processPrivate);
+        if (_asymmetric)
+        {
+            Volatile.Write(ref *ownBarriers, 1u);
+        }
+    }
+
+    /// <summary>True once publishing has gone fence-free (the peer fences for both sides before it sleeps).</summary>
+    public readonly bool FenceFree => _fenceFree;
+
+    /// <summary>Call right after the release store of the position.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Published()
+    {
+        // The peer sets its waiting flag, fences, then re-reads our position; with a fence here too, at least one of
+        // the two sees the other's store, so a wakeup is never lost. Once the peer barriers for both, ours is skipped.
+        if (!_fenceFree && !(_fenceFree = _asymmetric && Volatile.Read(ref *_peerBarriers) != 0))
+        {
+            Interlocked.MemoryBarrier();
+        }
+
+        if (Volatile.Read(ref *_peerWaiting) != 0)
+        {
+            Libc.FutexWakeAll((uint*)_position, _processPrivate);
+        }
     }
 }

@@ -17,8 +17,7 @@ internal sealed unsafe class RingReader : IDisposable
     private readonly int _maxMessageSize;
     private readonly bool _processPrivate;
     private readonly long _releaseBatch;
-    private readonly bool _asymmetric;
-    private bool _fenceFree;
+    private WakeupPublisher _publisher;
     private readonly InPlaceMemory _inPlace = new();
     private long _read;
     private long _published;
@@ -36,11 +35,9 @@ internal sealed unsafe class RingReader : IDisposable
         _maxMessageSize = maxMessageSize;
         _processPrivate = processPrivate;
         _releaseBatch = capacity / 8;
-        _asymmetric = RingFence.Asymmetric(processPrivate);
-        if (_asymmetric)
-        {
-            Volatile.Write(ref *(uint*)(_control + RingLayout.ConsumerBarriers), 1u);
-        }
+        _publisher = new WakeupPublisher(
+            ReadPositionWord, (uint*)(control + RingLayout.ProducerWaiting), (uint*)(control + RingLayout.ProducerBarriers),
+            (uint*)(control + RingLayout.ConsumerBarriers), processPrivate);
 
         _read = _published = (long)Volatile.Read(ref *ReadPositionWord);
         _cachedWrite = (long)Volatile.Read(ref *WritePositionWord);
@@ -61,7 +58,7 @@ internal sealed unsafe class RingReader : IDisposable
     public ulong ObservedWrite => (ulong)_read;
 
     /// <summary>True once giving space back has gone fence-free (the producer fences for both sides before it sleeps).</summary>
-    public bool FenceFree => _fenceFree;
+    public bool FenceFree => _publisher.FenceFree;
 
     /// <summary>True while part of a large message has been taken and the rest has not arrived.</summary>
     public bool InMessage => _total >= 0;
@@ -198,16 +195,7 @@ internal sealed unsafe class RingReader : IDisposable
     {
         _published = _read;
         Volatile.Write(ref *ReadPositionWord, (ulong)_read);
-        // Store-load fence, paired with the producer's: see RingWriter.Publish.
-        if (!_fenceFree && !(_fenceFree = _asymmetric && Volatile.Read(ref *(uint*)(_control + RingLayout.ProducerBarriers)) != 0))
-        {
-            Interlocked.MemoryBarrier();
-        }
-
-        if (Volatile.Read(ref *(uint*)(_control + RingLayout.ProducerWaiting)) != 0)
-        {
-            Libc.FutexWakeAll((uint*)ReadPositionWord, _processPrivate);
-        }
+        _publisher.Published(); // paired with the producer's sleep, as in RingWriter.Publish
     }
 
     /// <summary>Marks the consumer gone and wakes a producer waiting for space.</summary>

@@ -15,8 +15,7 @@ internal sealed unsafe class RingWriter
     private readonly long _wholeLimit;
     private readonly long _pieceLimit;
     private readonly bool _processPrivate;
-    private readonly bool _asymmetric;
-    private bool _fenceFree;
+    private WakeupPublisher _publisher;
     private long _write;
     private long _cachedRead;
     private int _streamed; // bytes of the current large message already written; 0 when none is in progress
@@ -30,11 +29,9 @@ internal sealed unsafe class RingWriter
         _wholeLimit = RingLayout.WholeLimit(capacity);
         _pieceLimit = RingLayout.PieceLimit(capacity);
         _processPrivate = processPrivate;
-        _asymmetric = RingFence.Asymmetric(processPrivate);
-        if (_asymmetric)
-        {
-            Volatile.Write(ref *(uint*)(_control + RingLayout.ProducerBarriers), 1u);
-        }
+        _publisher = new WakeupPublisher(
+            WritePositionWord, (uint*)(control + RingLayout.ConsumerWaiting), (uint*)(control + RingLayout.ConsumerBarriers),
+            (uint*)(control + RingLayout.ProducerBarriers), processPrivate);
 
         _write = (long)Volatile.Read(ref *WritePositionWord);
         _cachedRead = (long)Volatile.Read(ref *ReadPositionWord);
@@ -52,7 +49,7 @@ internal sealed unsafe class RingWriter
     public ulong ObservedRead => (ulong)_cachedRead;
 
     /// <summary>True once publishing has gone fence-free (the consumer fences for both sides before it sleeps).</summary>
-    public bool FenceFree => _fenceFree;
+    public bool FenceFree => _publisher.FenceFree;
 
     /// <summary>True while a large message is half written (a send that stops now leaves the peer mid-message).</summary>
     public bool InMessage => _streamed != 0;
@@ -152,17 +149,6 @@ internal sealed unsafe class RingWriter
     {
         _write = position;
         Volatile.Write(ref *WritePositionWord, (ulong)position);
-        // Store-load fence: the consumer sets its waiting flag, fences, then re-reads our position; with this fence at
-        // least one of the two sees the other's store, so a wakeup is never lost. Skipped when the consumer fences for
-        // both of us before it sleeps (RingFence).
-        if (!_fenceFree && !(_fenceFree = _asymmetric && Volatile.Read(ref *(uint*)(_control + RingLayout.ConsumerBarriers)) != 0))
-        {
-            Interlocked.MemoryBarrier();
-        }
-
-        if (Volatile.Read(ref *(uint*)(_control + RingLayout.ConsumerWaiting)) != 0)
-        {
-            Libc.FutexWakeAll((uint*)WritePositionWord, _processPrivate);
-        }
+        _publisher.Published();
     }
 }
