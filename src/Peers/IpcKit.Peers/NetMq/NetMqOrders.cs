@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using IpcKit.Protocol.Samples;
+using NetMQ;
+using NetMQ.Sockets;
+
+namespace IpcKit.Peers.NetMq;
+
+/// <summary>
+/// NetMQ REQ/REP: one frame with the order, one frame with the receipt.
+/// </summary>
+/// <remarks>
+/// Over TCP loopback rather than <c>ipc://</c>: NetMQ is managed ZeroMQ, and its <c>ipc://</c> transport is not a Unix
+/// socket but TCP on 127.0.0.1, on a port computed from the hash code of the name. So it is open to every local user,
+/// and since .NET randomizes string hash codes per process, two processes do not even agree on the port. A loopback
+/// port the server binds and reports is the same mechanism, honestly named.
+/// </remarks>
+internal static class NetMqOrders
+{
+    /// <summary>How often a blocked receive looks whether it was aborted or stopped.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Encodes into a reused buffer and sends the written bytes as one frame, without copying them first.</summary>
+    public static void SendEncoded(NetMQSocket socket, ArrayBufferWriter<byte> buffer)
+    {
+        if (!MemoryMarshal.TryGetArray(buffer.WrittenMemory, out ArraySegment<byte> written) || written.Offset != 0)
+        {
+            throw new InvalidOperationException("An ArrayBufferWriter's memory is one array from offset 0.");
+        }
+
+        socket.SendFrame(written.Array!, written.Count);
+    }
+}
+
+/// <summary>A REQ socket connected to the peer worker's REP socket.</summary>
+internal sealed class NetMqOrderClient : IOrderClient
+{
+    private readonly RequestSocket _socket;
+    private readonly ArrayBufferWriter<byte> _buffer = new(512);
+    private volatile bool _aborted;
+
+    private NetMqOrderClient(RequestSocket socket) => _socket = socket;
+
+    public static NetMqOrderClient Connect(string address)
+    {
+        var socket = new RequestSocket();
+        try
+        {
+            socket.Options.Linger = TimeSpan.Zero;
+            socket.Connect($"tcp://{address}");
+            return new NetMqOrderClient(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public OrderReceipt Place(Order order)
+    {
+        if (_aborted)
+        {
+            throw new PeerCallException("The netmq-tcp client was aborted.");
+        }
+
+        _buffer.ResetWrittenCount();
+        OrderCodec.WriteOrder(_buffer, order);
+        NetMqOrders.SendEncoded(_socket, _buffer);
+        byte[]? reply;
+        while (!_socket.TryReceiveFrameBytes(NetMqOrders.PollInterval, out reply))
+        {
+            if (_aborted)
+            {
+                throw new PeerCallException("The netmq-tcp client was aborted while it waited for a reply.");
+            }
+        }
+
+        return OrderCodec.ReadReceipt(new ReadOnlySequence<byte>(reply));
+    }
+
+    public void Abort() => _aborted = true;
+
+    public void Dispose()
+    {
+        _aborted = true;
+        _socket.Dispose();
+    }
+}
+
+/// <summary>A REP socket on 127.0.0.1 (a kernel-chosen port), answering on a thread of its own until disposed.</summary>
+internal sealed class NetMqOrderServer : IDisposable
+{
+    private readonly ResponseSocket _socket;
+    private readonly Thread _thread;
+    private volatile bool _stop;
+
+    private NetMqOrderServer(ResponseSocket socket, int port)
+    {
+        _socket = socket;
+        Address = $"127.0.0.1:{port}";
+        _thread = new Thread(Serve) { IsBackground = true, Name = "netmq-rep" };
+        _thread.Start();
+    }
+
+    /// <summary>Where clients connect: <c>127.0.0.1:PORT</c>.</summary>
+    public string Address { get; }
+
+    /// <summary>Binds 127.0.0.1 on a port the kernel chooses and starts answering.</summary>
+    public static NetMqOrderServer Start()
+    {
+        var socket = new ResponseSocket();
+        try
+        {
+            socket.Options.Linger = TimeSpan.Zero;
+            int port = socket.BindRandomPort("tcp://127.0.0.1");
+            return new NetMqOrderServer(socket, port);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _thread.Join(TimeSpan.FromSeconds(5));
+        _socket.Dispose();
+    }
+
+    private void Serve()
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        while (!_stop)
+        {
+            if (!_socket.TryReceiveFrameBytes(NetMqOrders.PollInterval, out byte[]? request))
+            {
+                continue;
+            }
+
+            buffer.ResetWrittenCount();
+            try
+            {
+                OrderCodec.WriteReceipt(buffer, OrderReceipt.For(OrderCodec.ReadOrder(new ReadOnlySequence<byte>(request))));
+            }
+            catch (IpcKit.Transports.IpcException)
+            {
+                // A REP socket must answer before it can receive again: an empty frame tells a bad client it was bad.
+                buffer.ResetWrittenCount();
+            }
+
+            NetMqOrders.SendEncoded(_socket, buffer);
+        }
+    }
+}
