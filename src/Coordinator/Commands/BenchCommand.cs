@@ -220,8 +220,15 @@ internal static class BenchCommand
     internal static BenchPlan BuildPlan(ParseResult parse)
     {
         bool quick = parse.GetValue(QuickOption);
-        var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, TransportRegistry.Default);
+        var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, PeerTransport.Registry);
         var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!);
+        // `all` takes the peers only where a request workload runs; a peer named on its own needs one.
+        if (!workloads.Any(w => w is RequestWorkload) && !OptionParsing.MeansAll(parse.GetValue(TransportOption)!)
+            && transports.OfType<PeerTransport>().FirstOrDefault() is { } peer)
+        {
+            throw new UsageException($"{peer.Scheme} is a framework peer: it answers typed requests only. Add the request workload (-w request).");
+        }
+
         bool sizesGiven = parse.GetResult(SizesOption) is { Implicit: false };
         var sizes = OptionParsing.Sizes(quick && !sizesGiven ? "64,64KiB" : parse.GetValue(SizesOption)!);
         long? iterations = parse.GetValue(IterationsOption);

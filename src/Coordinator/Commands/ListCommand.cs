@@ -1,5 +1,6 @@
 using System.CommandLine;
 using IpcKit.Coordinator.Workloads;
+using IpcKit.Peers;
 using IpcKit.Transports;
 using Spectre.Console;
 
@@ -10,7 +11,7 @@ internal static class ListCommand
 {
     public static Command Create()
     {
-        var command = new Command("list", "List the transports and workloads with one line on each.");
+        var command = new Command("list", "List the transports, the framework peers and the workloads with one line on each.");
         command.SetAction(_ =>
         {
             var table = new Table().Border(TableBorder.Simple).AddColumns("transport", "aliases", "what it is");
@@ -20,6 +21,14 @@ internal static class ListCommand
             }
 
             Terminal.Out.Write(table);
+            // Frameworks people use instead of a bare transport: chosen with --transport like one, request workload only.
+            var peers = new Table().Border(TableBorder.Simple).AddColumns("peer", "what it is (request workload only)");
+            foreach (var p in PeerKind.All)
+            {
+                peers.AddRow(Markup.Escape(p.Name), Markup.Escape(p.Description));
+            }
+
+            Terminal.Out.Write(peers);
             var workloads = new Table().Border(TableBorder.Simple).AddColumns("workload", "what it measures");
             foreach (var w in Workload.All)
             {

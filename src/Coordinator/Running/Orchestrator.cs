@@ -1,5 +1,6 @@
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Workloads;
+using IpcKit.Peers;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 
@@ -19,6 +20,11 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
         {
             foreach (var workload in plan.Workloads)
             {
+                if (transport is PeerTransport && workload is not RequestWorkload)
+                {
+                    continue; // a framework peer answers typed requests only
+                }
+
                 var sizes = workload.UsesMessageSize ? plan.Sizes : [RequestWorkload.NominalSize];
                 await RunGroupAsync(transport, workload, sizes, scratch, results, cancellationToken);
             }
@@ -31,15 +37,23 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
         ITransport transport, Workload workload, IReadOnlyList<int> sizes, ScratchSpace scratch, List<CaseResult> results, CancellationToken cancellationToken)
     {
         string name = transport.Scheme;
-        progress(transport is IInProcessTransport ? $"{name}: starting a peer thread for {workload.Name}" : $"{name}: starting a worker for {workload.Name}");
+        progress(transport switch
+        {
+            IInProcessTransport => $"{name}: starting a peer thread for {workload.Name}",
+            PeerTransport => $"{name}: starting a peer worker for {workload.Name}",
+            _ => $"{name}: starting a worker for {workload.Name}",
+        });
         IPeerSession session;
         try
         {
             var configure = new ConfigureMessage(workload.WorkerRole, "", 0, 0, plan.Pin == PinMode.None ? -1 : plan.WorkerCpu);
             var endpoint = plan.EndpointFor(transport, scratch.Path);
-            session = transport is IInProcessTransport
-                ? await InProcessPeer.StartAsync(transport, endpoint, configure, cancellationToken)
-                : await WorkerSession.StartAsync(transport, endpoint, configure, cancellationToken);
+            session = transport switch
+            {
+                IInProcessTransport => await InProcessPeer.StartAsync(transport, endpoint, configure, cancellationToken),
+                PeerTransport peer => await PeerSession.StartAsync(peer.Peer, scratch.Path, configure.Cpu, cancellationToken),
+                _ => await WorkerSession.StartAsync(transport, endpoint, configure, cancellationToken),
+            };
         }
         catch (WorkerFailedException e)
         {
@@ -72,18 +86,28 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
         // An in-process peer's costs are already in this process's counters.
         var workerBefore = session.WorkerPid is { } pid ? ProcessCounters.Read(pid) : default;
         int cpu = plan.Pin == PinMode.None ? -1 : plan.CoordinatorCpu;
-        var run = PinnedThread.Run(cpu, () => workload.Run(session.Data, size, plan.Budget));
+        var run = PinnedThread.Run(cpu, () => session is PeerSession peer
+            ? RequestWorkload.Run(peer.Client, plan.Budget)
+            : workload.Run(session.Data, size, plan.Budget));
 
         var first = await Task.WhenAny(run, session.Exited, Task.Delay(plan.CaseTimeout, cancellationToken));
         if (first != run)
         {
             // Unblock the measuring thread, then explain what happened to the worker.
-            session.Data.Abort();
+            if (session is PeerSession peer)
+            {
+                peer.Abort();
+            }
+            else
+            {
+                session.Data.Abort();
+            }
+
             try
             {
                 await run.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
             }
-            catch (Exception e) when (e is IpcException or TimeoutException or InvalidOperationException)
+            catch (Exception e) when (e is IpcException or TimeoutException or InvalidOperationException or PeerCallException)
             {
             }
 
@@ -99,7 +123,7 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
         {
             m = await run;
         }
-        catch (Exception e) when (e is IpcException or InvalidOperationException)
+        catch (Exception e) when (e is IpcException or InvalidOperationException or PeerCallException)
         {
             cancellationToken.ThrowIfCancellationRequested();
             return (null, (await session.ExplainFailureAsync(e)).Message);

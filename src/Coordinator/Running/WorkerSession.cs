@@ -45,16 +45,18 @@ internal sealed class WorkerSession : IPeerSession
     public ResultMessage? Result { get; private set; }
 
     /// <summary>The command that starts a worker: the apphost beside this program, or `dotnet IpcKit.Worker.dll`.</summary>
-    internal static ChildCommand WorkerCommand()
+    internal static ChildCommand WorkerCommand() => CommandFor(AppContext.BaseDirectory, "IpcKit.Worker");
+
+    /// <summary>The command that starts program <paramref name="name"/> of <paramref name="dir"/>: its apphost, or `dotnet NAME.dll`.</summary>
+    internal static ChildCommand CommandFor(string dir, string name)
     {
-        string dir = AppContext.BaseDirectory;
-        string apphost = Path.Combine(dir, "IpcKit.Worker");
+        string apphost = Path.Combine(dir, name);
         if (File.Exists(apphost))
         {
             return new ChildCommand(apphost);
         }
 
-        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
+        string dll = Path.Combine(dir, name + ".dll");
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet";
         return new ChildCommand(dotnet).WithArguments(dll);
     }
@@ -144,31 +146,41 @@ internal sealed class WorkerSession : IPeerSession
     }
 
     /// <summary>Turns a failure seen on the data connection into a message about the worker: did it die, and what did it say.</summary>
-    public async Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null)
+    public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null) =>
+        ExplainAsync(_child, $"The {Transport} worker", $"The {Transport} transport", failure, hung);
+
+    /// <summary>
+    /// What happened to a worker process <paramref name="child"/> when its case failed with <paramref name="failure"/>:
+    /// it hung (and is killed now), it died (with which exit code), or it lives and the channel to it failed; with the
+    /// tail of its stderr.
+    /// </summary>
+    /// <param name="worker">How to name the worker, e.g. "The unix worker".</param>
+    /// <param name="channel">How to name what failed while the worker lives, e.g. "The unix transport".</param>
+    internal static async Task<WorkerFailedException> ExplainAsync(RunningChild child, string worker, string channel, Exception failure, string? hung)
     {
         if (hung is not null)
         {
-            await _child.KillAsync();
-            return new WorkerFailedException($"The {Transport} worker (pid {WorkerPid}) hung: {hung}; it was killed.{await StderrOf(_child)}", failure);
+            await child.KillAsync();
+            return new WorkerFailedException($"{worker} (pid {child.Id}) hung: {hung}; it was killed.{await StderrOf(child)}", failure);
         }
 
         // Give a dying worker a moment to be reaped so that its exit code can be told.
         try
         {
-            await _child.Exited.WaitAsync(TimeSpan.FromSeconds(2));
+            await child.Exited.WaitAsync(TimeSpan.FromSeconds(2));
         }
         catch (TimeoutException)
         {
         }
 
-        if (_child.Exited.IsCompleted)
+        if (child.Exited.IsCompleted)
         {
-            int code = await _child.Exited;
+            int code = await child.Exited;
             return new WorkerFailedException(
-                $"The {Transport} worker (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}. {failure.Message}{await StderrOf(_child)}", failure);
+                $"{worker} (pid {child.Id}) died during the run: exit code {code}{SignalName(code)}. {failure.Message}{await StderrOf(child)}", failure);
         }
 
-        return new WorkerFailedException($"The {Transport} transport failed during the run: {failure.Message}{await StderrOf(_child)}", failure);
+        return new WorkerFailedException($"{channel} failed during the run: {failure.Message}{await StderrOf(child)}", failure);
     }
 
     public async ValueTask DisposeAsync()
@@ -213,7 +225,7 @@ internal sealed class WorkerSession : IPeerSession
         }
     }
 
-    private static string SignalName(int exitCode) => exitCode switch
+    internal static string SignalName(int exitCode) => exitCode switch
     {
         137 => " (killed by SIGKILL)",
         139 => " (SIGSEGV)",
@@ -223,7 +235,7 @@ internal sealed class WorkerSession : IPeerSession
         _ => "",
     };
 
-    private static async Task<string> StderrOf(RunningChild child)
+    internal static async Task<string> StderrOf(RunningChild child)
     {
         string tail = await child.StderrTailAsync(TimeSpan.FromSeconds(1));
         return tail.Length == 0 ? " The worker wrote nothing to stderr." : $" Worker stderr:\n{tail}";

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using IpcKit.Peers;
 using IpcKit.Protocol;
 using IpcKit.Protocol.Samples;
 using IpcKit.Transports;
@@ -30,8 +31,29 @@ internal sealed class RequestWorkload : Workload
     public override CaseMeasurement Run(IConnection data, int messageSize, RunBudget budget)
     {
         var options = OrderReceiptFormatter.Options;
-        var orders = Enumerable.Range(0, Distinct).Select(Order.Sample).ToArray();
         var buffer = new ArrayBufferWriter<byte>(1024);
+        return Measure(budget, order =>
+        {
+            buffer.ResetWrittenCount();
+            MessagePackSerializer.Serialize<Order?>(buffer, order, options);
+            data.Send(buffer.WrittenSpan);
+            var reply = data.Receive() ?? throw new ConnectionClosedException("The worker closed the connection in the middle of the run.");
+            return (MessagePackSerializer.Deserialize<OrderReceipt?>(reply, options), buffer.WrittenCount + reply.Length);
+        });
+    }
+
+    /// <summary>
+    /// Runs one case against a framework peer: the same orders, the same timing (from before the call, which encodes,
+    /// to the decoded receipt in hand) and the same check of every receipt, through the framework's own client. Bytes
+    /// are not counted: the framework's envelope is its own business.
+    /// </summary>
+    public static CaseMeasurement Run(IOrderClient peer, RunBudget budget) => Measure(budget, order => (peer.Place(order), 0));
+
+    /// <summary>Warms up, then times <paramref name="roundTrip"/> on each order until the budget is spent.</summary>
+    /// <param name="roundTrip">Places an order; returns the receipt and the payload bytes moved both ways.</param>
+    private static CaseMeasurement Measure(RunBudget budget, Func<Order, (OrderReceipt? Receipt, int Bytes)> roundTrip)
+    {
+        var orders = Enumerable.Range(0, Distinct).Select(Order.Sample).ToArray();
         long corrupted = 0;
         long bytes = 0;
         long sequence = 0;
@@ -39,7 +61,7 @@ internal sealed class RequestWorkload : Workload
         long warmupStart = Stopwatch.GetTimestamp();
         for (long i = 0; i < 10 || Stopwatch.GetElapsedTime(warmupStart) < budget.Warmup; i++)
         {
-            RoundTrip(data, orders, sequence++, buffer, options, ref corrupted, ref bytes);
+            RoundTrip(roundTrip, orders, sequence++, ref corrupted, ref bytes);
         }
 
         corrupted = 0;
@@ -49,7 +71,7 @@ internal sealed class RequestWorkload : Workload
         long start = Stopwatch.GetTimestamp();
         while (budget.More(done, start))
         {
-            samples.Add(ToNs(RoundTrip(data, orders, sequence++, buffer, options, ref corrupted, ref bytes)));
+            samples.Add(ToNs(RoundTrip(roundTrip, orders, sequence++, ref corrupted, ref bytes)));
             done++;
         }
 
@@ -58,18 +80,14 @@ internal sealed class RequestWorkload : Workload
     }
 
     private static long RoundTrip(
-        IConnection data, Order[] orders, long sequence, ArrayBufferWriter<byte> buffer, MessagePackSerializerOptions options, ref long corrupted, ref long bytes)
+        Func<Order, (OrderReceipt? Receipt, int Bytes)> roundTrip, Order[] orders, long sequence, ref long corrupted, ref long bytes)
     {
         // The sequence number travels as the order id; the receipt must carry it back.
         var order = orders[sequence % Distinct] with { Id = sequence };
         long t0 = Stopwatch.GetTimestamp();
-        buffer.ResetWrittenCount();
-        MessagePackSerializer.Serialize<Order?>(buffer, order, options);
-        data.Send(buffer.WrittenSpan);
-        var reply = data.Receive() ?? throw new ConnectionClosedException("The worker closed the connection in the middle of the run.");
-        var receipt = MessagePackSerializer.Deserialize<OrderReceipt?>(reply, options);
+        var (receipt, moved) = roundTrip(order);
         long t1 = Stopwatch.GetTimestamp();
-        bytes += buffer.WrittenCount + reply.Length;
+        bytes += moved;
         if (receipt != OrderReceipt.For(order))
         {
             corrupted++;

@@ -33,7 +33,7 @@ public sealed record PeerKind(string Name, string Description, PeerAddressing Ad
 
     /// <summary>NetMQ REQ/REP over TCP loopback (see <see cref="NetMq.NetMqOrders"/> for why not ipc://).</summary>
     public static PeerKind NetMqTcp { get; } = new(
-        "netmq-tcp", "NetMQ REQ/REP (managed ZeroMQ) over TCP 127.0.0.1; its ipc:// is TCP too, on a port hashed from the name", PeerAddressing.Loopback);
+        "netmq-tcp", "NetMQ REQ/REP (managed ZeroMQ) over TCP 127.0.0.1 (NetMQ's ipc:// is TCP 127.0.0.1 too, on a port hashed from the name)", PeerAddressing.Loopback);
 
     /// <summary>Every peer, in the order <c>ipckit list</c> shows them.</summary>
     public static IReadOnlyList<PeerKind> All { get; } = [GrpcUds, GrpcTcp, JsonRpcUds, NetMqTcp];

@@ -10,10 +10,11 @@ namespace IpcKit.Peers.NetMq;
 /// NetMQ REQ/REP: one frame with the order, one frame with the receipt.
 /// </summary>
 /// <remarks>
-/// Over TCP loopback rather than <c>ipc://</c>: NetMQ is managed ZeroMQ, and its <c>ipc://</c> transport is not a Unix
-/// socket but TCP on 127.0.0.1, on a port computed from the hash code of the name. So it is open to every local user,
-/// and since .NET randomizes string hash codes per process, two processes do not even agree on the port. A loopback
-/// port the server binds and reports is the same mechanism, honestly named.
+/// Over TCP loopback on a port the kernel chooses, rather than <c>ipc://</c>: NetMQ is managed ZeroMQ, and its
+/// <c>ipc://NAME</c> is not a Unix socket but TCP on 127.0.0.1, on a port computed from a hash of NAME (seen here:
+/// <c>ipc://ipckit-probe</c> listened on 127.0.0.1:22603). That is the same mechanism as this, but open to every
+/// local user and bound to a port that may already be taken; a port the kernel picks and the worker reports is the
+/// same cost, honestly named.
 /// </remarks>
 internal static class NetMqOrders
 {
