@@ -3,6 +3,7 @@ using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Workloads;
+using IpcKit.Peers;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 using Spectre.Console;
@@ -145,7 +146,9 @@ internal static class BenchCommand
         {
             results = await RunProgress.RunAsync(stderr, plan, native, async progress =>
             {
-                var measured = await new Orchestrator(plan, progress).RunAsync(cancellationToken);
+                var measured = BareFigures.AddTo(
+                    await new Orchestrator(plan, progress).RunAsync(cancellationToken),
+                    name => PeerKind.TryGet(name, out var peer) ? peer.BareTransport : null);
                 if (native)
                 {
                     (measured, referenceRun) = await new ReferenceRunner(plan, progress).AddAsync(measured, cancellationToken);

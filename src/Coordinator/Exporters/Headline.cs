@@ -49,6 +49,7 @@ internal static class Headline
             var kinds = summary.Rows.Where(r => r.Baseline is { IsSelf: false }).Select(r => r.Baseline!.Kind).Distinct().Order();
             string against = string.Join(", else ", kinds.Select(k => k switch
             {
+                BaselineKind.Bare => "for a framework peer, the bare transport it rides on (unix or tcp, same request workload)",
                 BaselineKind.Native => "the native C twin (ipckit-native)",
                 BaselineKind.Thread => "the thread transport",
                 _ => "the fastest transport of that size",

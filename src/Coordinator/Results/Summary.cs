@@ -18,6 +18,9 @@ internal enum Column
 /// <summary>What a ratio is taken against, in the order a reference is chosen when several are present.</summary>
 internal enum BaselineKind
 {
+    /// <summary>For a framework peer: the bare transport it rides on, with the same request workload in the same run.</summary>
+    Bare,
+
     /// <summary>The native C twin of the same mechanism, measured in the same run (--reference native).</summary>
     Native,
 
@@ -40,6 +43,7 @@ internal sealed record Baseline(BaselineKind Kind, string Name, long P50Ns, long
     public string Label => Kind switch
     {
         BaselineKind.Native => $"native {Name}",
+        BaselineKind.Bare => $"bare {Name}",
         BaselineKind.Thread => "thread",
         _ => $"fastest: {Name}",
     };
@@ -73,8 +77,11 @@ internal sealed record RowSummary(CaseResult Result)
 /// </summary>
 internal sealed class Summary
 {
-    /// <summary>The order in which a row's reference is chosen: native where measured, else thread, else the fastest.</summary>
-    public static readonly IReadOnlyList<BaselineKind> Priority = [BaselineKind.Native, BaselineKind.Thread, BaselineKind.Fastest];
+    /// <summary>
+    /// The order in which a row's reference is chosen: a framework peer's bare transport, else native where measured,
+    /// else thread, else the fastest.
+    /// </summary>
+    public static readonly IReadOnlyList<BaselineKind> Priority = [BaselineKind.Bare, BaselineKind.Native, BaselineKind.Thread, BaselineKind.Fastest];
 
     private Summary(BenchReport report, IReadOnlyList<RowSummary> rows)
     {
@@ -125,6 +132,11 @@ internal sealed class Summary
                     {
                         baselines[BaselineKind.Native] = new Baseline(BaselineKind.Native, n.Mechanism, n.P50Ns, n.P99Ns, n.MessagesPerSecond,
                             n.Ratio ?? NativeFigures.RatioOf(r, n.P50Ns, n.MessagesPerSecond));
+                    }
+
+                    if (r.Bare is { Ratio: not null } bare)
+                    {
+                        baselines[BaselineKind.Bare] = new Baseline(BaselineKind.Bare, bare.Transport, bare.P50Ns, bare.P99Ns, 0, bare.Ratio);
                     }
 
                     if (thread is not null)
@@ -213,7 +225,8 @@ internal sealed class Summary
         };
     }
 
-    private static double? CpuPerOp(CaseResult r) => r.Cpu is { } c && r.Operations > 0
+    /// <summary>Both processes' CPU time per operation in nanoseconds, or null without CPU figures.</summary>
+    internal static double? CpuPerOp(CaseResult r) => r.Cpu is { } c && r.Operations > 0
         ? (c.Coordinator.UserMs + c.Coordinator.SystemMs + c.Worker.UserMs + c.Worker.SystemMs) * 1e6 / r.Operations
         : null;
 

@@ -35,6 +35,9 @@ public sealed record PeerKind(string Name, string Description, PeerAddressing Ad
     public static PeerKind NetMqTcp { get; } = new(
         "netmq-tcp", "NetMQ REQ/REP (managed ZeroMQ) over TCP 127.0.0.1 (NetMQ's ipc:// is TCP 127.0.0.1 too, on a port hashed from the name)", PeerAddressing.Loopback);
 
+    /// <summary>The IpcKit transport over the same mechanism, to set the framework against: <c>unix</c> or <c>tcp</c>.</summary>
+    public string BareTransport => Addressing == PeerAddressing.UnixSocket ? "unix" : "tcp";
+
     /// <summary>Every peer, in the order <c>ipckit list</c> shows them.</summary>
     public static IReadOnlyList<PeerKind> All { get; } = [GrpcUds, GrpcTcp, JsonRpcUds, NetMqTcp];
 
