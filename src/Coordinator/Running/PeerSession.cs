@@ -49,8 +49,10 @@ internal sealed class PeerSession : IPeerSession
         RunningChild? child = null;
         try
         {
-            child = PeerWorkerCommand()
-                .WithArguments(peer.Name, peer.EphemeralAddress(scratchDirectory), cpu.ToString(CultureInfo.InvariantCulture))
+            var command = PeerWorkerCommand();
+            // After the program's own arguments: without an apphost (an installed tool) the first is the worker's dll.
+            child = command
+                .WithArguments([.. command.Arguments, peer.Name, peer.EphemeralAddress(scratchDirectory), cpu.ToString(CultureInfo.InvariantCulture)])
                 .WithEnvironment("DOTNET_gcServer", "0")
                 .Start();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
