@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using IpcKit.Protocol.Samples;
 
 namespace IpcKit.Peers.Tests;
@@ -101,6 +103,32 @@ public sealed class PeerTests
             var call = Task.Run(() => client.Place(Order.Sample(1)));
             client.Abort();
             await Assert.ThrowsAsync<PeerCallException>(() => call.WaitAsync(PeerWorkerProcess.Deadline));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Peers))]
+    public async Task A_peer_server_survives_a_client_that_sends_garbage_and_vanishes(string name)
+    {
+        var peer = Get(name);
+        var (worker, address) = await PeerWorkerProcess.StartReadyAsync(peer);
+        await using (worker)
+        {
+            using (var rude = peer.Addressing == PeerAddressing.UnixSocket
+                       ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                       : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                EndPoint endpoint = peer.Addressing == PeerAddressing.UnixSocket ? new UnixDomainSocketEndPoint(address) : IPEndPoint.Parse(address);
+                await rude.ConnectAsync(endpoint).WaitAsync(PeerWorkerProcess.Deadline);
+                byte[] garbage = new byte[4096];
+                new Random(19).NextBytes(garbage);
+                await rude.SendAsync(garbage).WaitAsync(PeerWorkerProcess.Deadline);
+            }
+
+            using var client = await OrderClients.ConnectAsync(peer, address, CancellationToken.None);
+            var order = Order.Sample(7) with { Id = 77 };
+            Assert.Equal(OrderReceipt.For(order), await Task.Run(() => client.Place(order)).WaitAsync(PeerWorkerProcess.Deadline));
+            Assert.False(worker.Process.HasExited);
         }
     }
 
