@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using IpcKit.Peers;
+using IpcKit.Protocol;
 using IpcKit.Transports;
 
 namespace IpcKit.Coordinator.Running;
@@ -16,13 +17,18 @@ internal sealed class PeerSession : IPeerSession
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
 
     private readonly RunningChild _child;
+    private readonly StreamReader _stdout;
+    private readonly StreamWriter _stdin;
     private int _disposed;
 
-    private PeerSession(PeerKind peer, RunningChild child, IOrderClient client)
+    private PeerSession(PeerKind peer, RunningChild child, StreamReader stdout, IOrderClient client, Endpoint endpoint)
     {
         Peer = peer;
         _child = child;
+        _stdout = stdout;
+        _stdin = new StreamWriter(child.StandardInput, new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
         Client = client;
+        Data = new PeerCallConnection(client, endpoint);
     }
 
     public PeerKind Peer { get; }
@@ -32,8 +38,8 @@ internal sealed class PeerSession : IPeerSession
     /// <summary>The framework's client, connected and proven by one call.</summary>
     public IOrderClient Client { get; }
 
-    /// <summary>A peer has no IpcKit connection: the request workload drives <see cref="Client"/> instead.</summary>
-    IConnection IPeerSession.Data => throw new NotSupportedException($"{Transport} is a framework peer: drive its Client, not a data connection.");
+    /// <summary>The call channel as the runner sees it: aborting it fails the call in progress; it carries no frames.</summary>
+    public IConnection Data { get; }
 
     public int? WorkerPid => _child.Id;
 
@@ -58,10 +64,10 @@ internal sealed class PeerSession : IPeerSession
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(StartTimeout);
             string? line;
+            var stdout = new StreamReader(child.StandardOutput, Encoding.UTF8);
             try
             {
-                // The worker's stdout carries one line, "ready ADDRESS"; anything else, or its end, is a failed start.
-                using var stdout = new StreamReader(child.StandardOutput, Encoding.UTF8, leaveOpen: true);
+                // The worker's stdout first carries "ready ADDRESS"; anything else, or its end, is a failed start.
                 line = await stdout.ReadLineAsync(deadline.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -76,17 +82,18 @@ internal sealed class PeerSession : IPeerSession
                     $"The {peer.Name} worker failed to start: it said {(line is null ? "nothing" : $"'{line}'")}{exit}.{await WorkerSession.StderrOf(child)}");
             }
 
+            string address = line["ready ".Length..];
             IOrderClient client;
             try
             {
-                client = await OrderClients.ConnectAsync(peer, line["ready ".Length..], cancellationToken);
+                client = await OrderClients.ConnectAsync(peer, address, cancellationToken);
             }
             catch (PeerCallException e)
             {
                 throw new WorkerFailedException($"The {peer.Name} client could not reach its worker: {e.Message}{await WorkerSession.StderrOf(child)}", e);
             }
 
-            return new PeerSession(peer, child, client);
+            return new PeerSession(peer, child, stdout, client, Endpoint.Create(peer.Name, address));
         }
         catch
         {
@@ -99,8 +106,19 @@ internal sealed class PeerSession : IPeerSession
         }
     }
 
-    /// <summary>Fails the call in progress (the measuring thread is blocked in it) and every later one.</summary>
-    public void Abort() => Client.Abort();
+    /// <summary>
+    /// The peer worker's whole-process counters now: it answers "counters" on its stdin with getrusage's figures on its
+    /// stdout (exited threads included; a framework's threads come and go). Blocks the calling thread, 10 s at most.
+    /// </summary>
+    public ProcessCounters? ReadCounters()
+    {
+        _stdin.WriteLine(PeerWorkerProtocol.CountersRequest);
+        using var deadline = new CancellationTokenSource(ExitTimeout);
+        string line = _stdout.ReadLineAsync(deadline.Token).AsTask().GetAwaiter().GetResult()
+                      ?? throw new ConnectionClosedException($"The {Transport} worker closed its stdout.");
+        return PeerWorkerProtocol.ParseCounters(line)
+               ?? throw new ProtocolViolationException($"The {Transport} worker answered '{line}' to a counters request.");
+    }
 
     public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null) =>
         WorkerSession.ExplainAsync(_child, $"The {Transport} worker", $"The {Transport} call", failure, hung);
@@ -116,7 +134,7 @@ internal sealed class PeerSession : IPeerSession
         {
             Client.Dispose();
             // End of file on its stdin tells the worker to stop its server, remove its socket and exit.
-            _child.StandardInput.Close();
+            _stdin.Dispose();
             await _child.Exited.WaitAsync(ExitTimeout);
         }
         catch (Exception e) when (e is TimeoutException or IOException)
@@ -125,6 +143,7 @@ internal sealed class PeerSession : IPeerSession
         finally
         {
             await _child.DisposeAsync(); // kills it if it is still there
+            _stdout.Dispose();
         }
     }
 }

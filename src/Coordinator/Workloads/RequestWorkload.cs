@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
-using IpcKit.Peers;
+using IpcKit.Coordinator.Planning;
 using IpcKit.Protocol;
 using IpcKit.Protocol.Samples;
 using IpcKit.Transports;
@@ -28,11 +28,19 @@ internal sealed class RequestWorkload : Workload
 
     public override bool UsesMessageSize => false;
 
-    public override CaseMeasurement Run(IConnection data, int messageSize, RunBudget budget)
+    public override TrialMeasurement Run(TrialContext context)
     {
+        if (context.Peer is { } peer)
+        {
+            // A framework peer: its own client encodes, calls and decodes. Bytes are not counted: the framework's
+            // envelope is its own business.
+            return Measure(context, order => (peer.Place(order), 0));
+        }
+
+        var data = context.Data;
         var options = OrderReceiptFormatter.Options;
         var buffer = new ArrayBufferWriter<byte>(1024);
-        return Measure(budget, order =>
+        return Measure(context, order =>
         {
             buffer.ResetWrittenCount();
             MessagePackSerializer.Serialize<Order?>(buffer, order, options);
@@ -43,40 +51,46 @@ internal sealed class RequestWorkload : Workload
     }
 
     /// <summary>
-    /// Runs one case against a framework peer: the same orders, the same timing (from before the call, which encodes,
-    /// to the decoded receipt in hand) and the same check of every receipt, through the framework's own client. Bytes
-    /// are not counted: the framework's envelope is its own business.
+    /// Warms up to steady state, then times <paramref name="roundTrip"/> on each order until the budget is spent: the
+    /// same orders, the same timing and the same check of every receipt over a connection or through a framework peer.
     /// </summary>
-    public static CaseMeasurement Run(IOrderClient peer, RunBudget budget) => Measure(budget, order => (peer.Place(order), 0));
-
-    /// <summary>Warms up, then times <paramref name="roundTrip"/> on each order until the budget is spent.</summary>
     /// <param name="roundTrip">Places an order; returns the receipt and the payload bytes moved both ways.</param>
-    private static CaseMeasurement Measure(RunBudget budget, Func<Order, (OrderReceipt? Receipt, int Bytes)> roundTrip)
+    private static TrialMeasurement Measure(TrialContext context, Func<Order, (OrderReceipt? Receipt, int Bytes)> roundTrip)
     {
+        var budget = context.Budget;
         var orders = Enumerable.Range(0, Distinct).Select(Order.Sample).ToArray();
         long corrupted = 0;
         long bytes = 0;
         long sequence = 0;
 
-        long warmupStart = Stopwatch.GetTimestamp();
-        for (long i = 0; i < 10 || Stopwatch.GetElapsedTime(warmupStart) < budget.Warmup; i++)
+        var warmup = SteadyState.Run(budget.WarmupCap, target =>
         {
-            RoundTrip(roundTrip, orders, sequence++, ref corrupted, ref bytes);
-        }
+            long n = 0;
+            long t0 = Stopwatch.GetTimestamp();
+            do
+            {
+                RoundTrip(roundTrip, orders, sequence++, ref corrupted, ref bytes);
+                n++;
+            }
+            while (Stopwatch.GetElapsedTime(t0) < target);
+            return n;
+        });
 
         corrupted = 0;
         bytes = 0;
-        var samples = new Samples(budget.Iterations);
+        var histogram = context.Histogram;
+        context.MeasureStarting();
         long done = 0;
         long start = Stopwatch.GetTimestamp();
         while (budget.More(done, start))
         {
-            samples.Add(ToNs(RoundTrip(roundTrip, orders, sequence++, ref corrupted, ref bytes)));
+            Record(histogram, ToNs(RoundTrip(roundTrip, orders, sequence++, ref corrupted, ref bytes)));
             done++;
         }
 
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new CaseMeasurement(done, samples.Values, samples.Count, elapsed, bytes, done, done, 0, corrupted);
+        context.MeasureEnded();
+        return new TrialMeasurement(done, elapsed, bytes, done, done, 0, corrupted, warmup);
     }
 
     private static long RoundTrip(

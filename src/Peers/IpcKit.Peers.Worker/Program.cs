@@ -8,9 +8,10 @@ using IpcKit.Peers.Worker;
 //   PEER     grpc-uds, grpc-tcp, jsonrpc-uds or netmq-tcp
 //   ADDRESS  a fresh socket path in a private (0700) directory, or 127.0.0.1:0
 //   CPU      pin every thread to this CPU (omit, or -1, for no pinning)
-// Starts the peer's server, writes "ready ADDRESS" (the address clients connect to) as one line on stdout, and serves
-// until stdin reaches end of file: when the coordinator is done with it, or dies. Then it stops the server, removes the
-// socket it made, and exits 0. A failure to start is one line on stderr and exit code 2.
+// Starts the peer's server, writes "ready ADDRESS" (the address clients connect to) as one line on stdout, answers
+// "counters" lines (PeerWorkerProtocol), and serves until stdin reaches end of file: when the coordinator is done with
+// it, or dies. Then it stops the server, removes the socket it made, and exits 0. A failure to start is one line on
+// stderr and exit code 2.
 if (args.Length is < 2 or > 3 || !PeerKind.TryGet(args[0], out var peer))
 {
     Console.Error.WriteLine($"usage: IpcKit.Peers.Worker PEER ADDRESS [CPU]; PEER is one of {string.Join(", ", PeerKind.All.Select(p => p.Name))}.");
@@ -63,11 +64,14 @@ await using (server)
     Console.Out.WriteLine($"ready {bound}");
     Console.Out.Flush();
 
-    // Serve until the coordinator closes our stdin (or dies, which closes it too).
-    using var stdin = Console.OpenStandardInput();
-    var sink = new byte[256];
-    while (await stdin.ReadAsync(sink) > 0)
+    // Answer counters requests until the coordinator closes our stdin (or dies, which closes it too).
+    using var stdin = new StreamReader(Console.OpenStandardInput());
+    while (await stdin.ReadLineAsync() is { } request)
     {
+        Console.Out.WriteLine(request == PeerWorkerProtocol.CountersRequest
+            ? PeerWorkerProtocol.FormatCounters(IpcKit.Protocol.ProcessCounters.Self())
+            : $"error: unknown request '{request}'");
+        Console.Out.Flush();
     }
 }
 

@@ -1,12 +1,12 @@
 using IpcKit.Peers;
 using IpcKit.Transports;
 
-namespace IpcKit.Coordinator.Running;
+namespace IpcKit.Coordinator.Planning;
 
 /// <summary>
 /// A framework peer (gRPC, StreamJsonRpc, NetMQ) as an entry of the plan's transport list, so that it is chosen with
 /// <c>--transport</c>, listed, and shown in the same table as IpcKit's transports. It carries no IpcKit connection: the
-/// framework's own client talks to its own server in a <see cref="PeerSession"/>, and only the request workload drives it.
+/// framework's own client talks to its own server in a peer session (Running/PeerSession), and only the request workload drives it.
 /// </summary>
 internal sealed class PeerTransport(PeerKind peer) : ITransport
 {
