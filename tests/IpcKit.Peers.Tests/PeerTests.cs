@@ -133,6 +133,41 @@ public sealed class PeerTests
     }
 
     [Fact]
+    public async Task A_peer_worker_reports_its_whole_process_counters_which_never_drop()
+    {
+        var peer = PeerKind.GrpcUds;
+        var (worker, address) = await PeerWorkerProcess.StartReadyAsync(peer);
+        await using (worker)
+        {
+            async Task<IpcKit.Protocol.ProcessCounters> ReadAsync()
+            {
+                await worker.Process.StandardInput.WriteLineAsync(PeerWorkerProtocol.CountersRequest);
+                await worker.Process.StandardInput.FlushAsync();
+                string line = await worker.ReadLineAsync();
+                return PeerWorkerProtocol.ParseCounters(line) ?? throw new InvalidOperationException($"not counters: {line}");
+            }
+
+            var before = await ReadAsync();
+            using (var client = await OrderClients.ConnectAsync(peer, address, CancellationToken.None))
+            {
+                await Task.Run(() =>
+                {
+                    for (int i = 0; i < 100; i++)
+                    {
+                        client.Place(Order.Sample(i % 64));
+                    }
+                }).WaitAsync(PeerWorkerProcess.Deadline);
+            }
+
+            var after = await ReadAsync();
+            var spent = after.Since(before);
+            Assert.True(spent.UserNs + spent.SystemNs > 0, "serving 100 calls took no CPU time");
+            Assert.True(spent.Voluntary >= 0 && spent.Involuntary >= 0 && spent.UserNs >= 0 && spent.SystemNs >= 0);
+            Assert.Null(PeerWorkerProtocol.ParseCounters("counters 1 2 x 4"));
+        }
+    }
+
+    [Fact]
     public async Task Connecting_to_nothing_fails_with_a_typed_error()
     {
         string directory = PeerWorkerProcess.NewPrivateDirectory();
