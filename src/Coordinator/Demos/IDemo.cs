@@ -29,6 +29,8 @@ internal static class DemoCatalog
         new SwitchDemo(),
         new StarvationDemo(),
         new DeadlockDemo(),
+        new ParallelDemo(),
+        new GilDemo(),
     ];
 
     public static IDemo? Find(string name) =>
