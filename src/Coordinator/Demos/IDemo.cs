@@ -31,6 +31,8 @@ internal static class DemoCatalog
         new DeadlockDemo(),
         new ParallelDemo(),
         new GilDemo(),
+        new LightweightDemo(),
+        new WorkStealingDemo(),
     ];
 
     public static IDemo? Find(string name) =>
