@@ -33,6 +33,7 @@ internal static class DemoCatalog
         new GilDemo(),
         new LightweightDemo(),
         new WorkStealingDemo(),
+        new TimeSliceDemo(),
     ];
 
     public static IDemo? Find(string name) =>
