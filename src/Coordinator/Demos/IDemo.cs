@@ -34,6 +34,7 @@ internal static class DemoCatalog
         new LightweightDemo(),
         new WorkStealingDemo(),
         new TimeSliceDemo(),
+        new LivelockDemo(),
     ];
 
     public static IDemo? Find(string name) =>
