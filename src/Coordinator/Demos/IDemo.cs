@@ -35,6 +35,7 @@ internal static class DemoCatalog
         new WorkStealingDemo(),
         new TimeSliceDemo(),
         new LivelockDemo(),
+        new ReorderingDemo(),
     ];
 
     public static IDemo? Find(string name) =>
