@@ -36,6 +36,7 @@ internal static class DemoCatalog
         new TimeSliceDemo(),
         new LivelockDemo(),
         new ReorderingDemo(),
+        new AtomicityDemo(),
     ];
 
     public static IDemo? Find(string name) =>
