@@ -41,8 +41,9 @@ internal sealed class AtomicityDemo : IDemo
             [Row("struct field, no lock", unlocked), Row("struct field, lock", locked), Row("immutable object, one reference", copyOnWrite)]);
         output.Say();
         output.Say($"Without a lock {unlocked.Torn:N0} reads were torn: copying 16 bytes is not one indivisible step, and the writer's next");
-        output.Say("store landed in the middle of the reader's copy (the example: one half from one write, one from the next). .NET promises atomic reads and writes only up to the size of a pointer");
-        output.Say("(8 bytes here), for aligned fields; anything larger, a long on a 32-bit machine or a decimal, Guid or struct, may tear.");
+        output.Say("store landed in the middle of the reader's copy (the example: one half from one write, one from the next).");
+        output.Say(".NET promises atomic reads and writes only up to the size of a pointer (8 bytes here), for aligned fields;");
+        output.Say("anything larger (a decimal, a Guid, a struct, or a long on a 32-bit machine) may tear.");
         output.Say("With a lock around each copy, reader and writer never overlap. Copy-on-write never overlaps either: the writer");
         output.Say("builds a new immutable object and publishes it with one reference store, which is atomic, and the reader follows");
         output.Say("one reference to an object nobody will change again. It allocates per write instead of taking a lock per read.");

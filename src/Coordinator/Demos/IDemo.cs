@@ -37,6 +37,7 @@ internal static class DemoCatalog
         new LivelockDemo(),
         new ReorderingDemo(),
         new AtomicityDemo(),
+        new LeakDemo(),
     ];
 
     public static IDemo? Find(string name) =>
