@@ -23,8 +23,10 @@ internal static class DemoMode
             case ["gil", var u, var c] when long.TryParse(u, NumberStyles.None, CultureInfo.InvariantCulture, out long units)
                                               && long.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out long chunk) && chunk > 0:
                 return Gil(units, chunk);
+            case ["consume", var endpoint, var m] when int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out int micros):
+                return await ConsumeAsync(Endpoint.Parse(endpoint), micros);
             default:
-                await Console.Error.WriteLineAsync("usage: IpcKit.Worker --demo isolation | count N | gil UNITS CHUNK (started by `ipckit demo`)");
+                await Console.Error.WriteLineAsync("usage: IpcKit.Worker --demo isolation | count N | gil UNITS CHUNK | consume ENDPOINT MICROS (started by `ipckit demo`)");
                 return 2;
         }
     }
@@ -77,6 +79,47 @@ internal static class DemoMode
     }
 
     private static long s_counter;
+
+    /// <summary>
+    /// The channel demo's slow consumer in a process of its own: connects to <paramref name="endpoint"/> and spends
+    /// <paramref name="micros"/> µs on each message it receives. On <c>count</c> (stdin) prints <c>consumed N</c>; on
+    /// <c>finish</c> waits for the end of the stream and prints <c>total N</c>.
+    /// </summary>
+    private static async Task<int> ConsumeAsync(Endpoint endpoint, int micros)
+    {
+        await using var connection = await TransportRegistry.Default.ConnectAsync(endpoint);
+        long consumed = 0;
+        long ticks = micros * Stopwatch.Frequency / 1_000_000;
+        var receiving = Task.Run(async () =>
+        {
+            while (await connection.ReceiveAsync() is not null)
+            {
+                long until = Stopwatch.GetTimestamp() + ticks;
+                while (Stopwatch.GetTimestamp() < until)
+                {
+                    // the work a slow consumer does with each message
+                }
+
+                Interlocked.Increment(ref consumed);
+            }
+        });
+        Console.Out.WriteLine("ready");
+        while (await Console.In.ReadLineAsync() is { } line)
+        {
+            if (line == "count")
+            {
+                Console.Out.WriteLine(Invariant($"consumed {Interlocked.Read(ref consumed)}"));
+            }
+            else if (line == "finish")
+            {
+                await receiving;
+                Console.Out.WriteLine(Invariant($"total {Interlocked.Read(ref consumed)}"));
+                return 0;
+            }
+        }
+
+        return 0;
+    }
 
     /// <summary>
     /// The gil demo's work in a process of its own: after <c>go</c> on stdin, <paramref name="units"/> units of work in

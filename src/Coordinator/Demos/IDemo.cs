@@ -38,6 +38,7 @@ internal static class DemoCatalog
         new ReorderingDemo(),
         new AtomicityDemo(),
         new LeakDemo(),
+        new ChannelDemo(),
     ];
 
     public static IDemo? Find(string name) =>
