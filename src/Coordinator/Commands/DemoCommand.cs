@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using IpcKit.Coordinator.Demos;
 using IpcKit.Coordinator.Running;
@@ -12,7 +15,7 @@ internal static class DemoCommand
 {
     private static readonly Argument<string?> NameArgument = new("name")
     {
-        Description = "The demo to run; leave it out to list them.",
+        Description = "The demo to run, or all to run every one and end with a summary table; leave it out to list them.",
         Arity = ArgumentArity.ZeroOrOne,
     };
 
@@ -24,7 +27,7 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var command = new Command("demo", "Short narrated experiments: why processes need IPC, lost updates, the price of a switch, starvation, deadlock.")
+        var command = new Command("demo", "Short narrated experiments on threads, processes and IPC: isolation, races, switches, scheduling, deadlock and livelock, memory ordering, leaks, channels.")
         {
             NameArgument, FormatOption,
         };
@@ -49,27 +52,22 @@ internal static class DemoCommand
             return ExitCodes.Success;
         }
 
+        if (name.Equals("all", StringComparison.OrdinalIgnoreCase))
+        {
+            return await RunAllAsync(format, cancellationToken);
+        }
+
         if (DemoCatalog.Find(name) is not { } demo)
         {
-            stderr.MarkupLine($"[red]error:[/] Unknown demo '{Markup.Escape(name)}'. Valid demos: {string.Join(", ", DemoCatalog.All.Select(d => d.Name))}.");
+            stderr.MarkupLine($"[red]error:[/] Unknown demo '{Markup.Escape(name)}'. Valid demos: {string.Join(", ", DemoCatalog.All.Select(d => d.Name))}, or all.");
             return ExitCodes.BadArguments;
         }
 
         var output = format == "json" ? DemoOutput.Silent : new DemoOutput(Console.Out.WriteLine);
-        DemoResult result;
-        try
+        var (result, code) = await RunOneAsync(demo, output, cancellationToken);
+        if (result is null)
         {
-            result = await demo.RunAsync(output, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            stderr.MarkupLine("[yellow]Interrupted.[/]");
-            return ExitCodes.Interrupted;
-        }
-        catch (Exception e) when (e is WorkerFailedException or IpcException or TimeoutException or InvalidOperationException)
-        {
-            stderr.MarkupLine($"[red]error:[/] the {demo.Name} demo failed: {Markup.Escape(e.Message)}");
-            return ExitCodes.TransportFailure;
+            return code;
         }
 
         if (format == "json")
@@ -84,6 +82,87 @@ internal static class DemoCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Runs one demo; on failure says why on stderr and returns no result and the exit code.</summary>
+    private static async Task<(DemoResult? Result, int Code)> RunOneAsync(IDemo demo, DemoOutput output, CancellationToken cancellationToken)
+    {
+        var stderr = Terminal.Error;
+        try
+        {
+            return (await demo.RunAsync(output, cancellationToken), ExitCodes.Success);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.MarkupLine("[yellow]Interrupted.[/]");
+            return (null, ExitCodes.Interrupted);
+        }
+        catch (Exception e) when (e is WorkerFailedException or IpcException or TimeoutException or InvalidOperationException)
+        {
+            stderr.MarkupLine($"[red]error:[/] the {demo.Name} demo failed: {Markup.Escape(e.Message)}");
+            return (null, ExitCodes.TransportFailure);
+        }
+    }
+
+    /// <summary>`ipckit demo all`: every demo in catalog order, then one summary table (or one JSON document).</summary>
+    private static async Task<int> RunAllAsync(string format, CancellationToken cancellationToken)
+    {
+        var output = format == "json" ? DemoOutput.Silent : new DemoOutput(Console.Out.WriteLine);
+        var rows = new List<(IDemo Demo, DemoResult? Result, TimeSpan Elapsed)>();
+        long start = Stopwatch.GetTimestamp();
+        int code = ExitCodes.Success;
+        foreach (var demo in DemoCatalog.All)
+        {
+            output.Say($"=== ipckit demo {demo.Name} ===");
+            long demoStart = Stopwatch.GetTimestamp();
+            var (result, demoCode) = await RunOneAsync(demo, output, cancellationToken);
+            rows.Add((demo, result, Stopwatch.GetElapsedTime(demoStart)));
+            if (demoCode == ExitCodes.Interrupted)
+            {
+                return demoCode;
+            }
+
+            code = result is null ? demoCode : code;
+            output.Say(result is null ? "(failed; see the error above)" : result.Verdict);
+            output.Say();
+        }
+
+        var total = Stopwatch.GetElapsedTime(start);
+        int held = rows.Count(r => r.Result?.Held == true);
+        if (format == "json")
+        {
+            var all = new JsonObject
+            {
+                ["demos"] = new JsonArray([.. rows.Select(r => r.Result is { } result
+                    ? With(result.ToJsonObject(), r.Elapsed)
+                    : With(new JsonObject { ["demo"] = r.Demo.Name, ["failed"] = true }, r.Elapsed))]),
+                ["held"] = held,
+                ["count"] = rows.Count,
+                ["seconds"] = Math.Round(total.TotalSeconds, 2),
+            };
+            Console.Out.WriteLine(all.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return code;
+        }
+
+        output.Say("Summary");
+        output.Table(
+            ["demo", "claim", "seconds", "what it shows"],
+            [.. rows.Select(r => new[]
+            {
+                r.Demo.Name, r.Result is null ? "failed" : r.Result.Held ? "held" : "not held", r.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.CurrentCulture), Headline(r.Demo.Summary),
+            })]);
+        output.Say();
+        output.Say($"{held} of {rows.Count} claims held, in {total.TotalSeconds:0.0} s (load average {DemoKit.LoadAverage()} on {Environment.ProcessorCount} CPUs).");
+        return code;
+
+        // A summary's first clause is its headline: "Concurrency is not parallelism: two threads ..." -> "Concurrency is not parallelism".
+        static string Headline(string summary) => summary.Split([':', ';'], 2)[0];
+
+        static JsonObject With(JsonObject o, TimeSpan elapsed)
+        {
+            o["seconds"] = Math.Round(elapsed.TotalSeconds, 2);
+            return o;
+        }
     }
 
     private static void List(string format)
@@ -101,5 +180,7 @@ internal static class DemoCommand
         {
             Console.Out.WriteLine($"  {d.Name.PadRight(width)}  {d.Summary}");
         }
+
+        Console.Out.WriteLine($"  {"all".PadRight(width)}  Every demo in turn, then one summary table.");
     }
 }

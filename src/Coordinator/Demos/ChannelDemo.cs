@@ -29,7 +29,7 @@ internal sealed class ChannelDemo : IDemo
 
     public string Name => "channel";
 
-    public string Summary => "Channels: a bounded Channel<T> makes a fast producer wait for a slow consumer and memory stays flat; an unbounded queue grows; the same across processes.";
+    public string Summary => "Channels pace the producer: a bounded Channel<T> makes a fast producer wait for a slow consumer and memory stays flat; an unbounded queue grows; the same across processes.";
 
     public static string Claim =>
         "Between a fast producer and a slow consumer a bounded channel applies back-pressure: the producer waits and memory stays flat, "

@@ -56,18 +56,17 @@ internal sealed record DemoResult(string Demo, string Claim, bool Held, string V
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>The result as the JSON object `ipckit demo NAME --format json` prints.</summary>
-    public string ToJson()
+    public string ToJson() => ToJsonObject().ToJsonString(Indented);
+
+    /// <summary>The result as a JSON object: demo, claim, held, verdict, figures.</summary>
+    public JsonObject ToJsonObject() => new()
     {
-        var root = new JsonObject
-        {
-            ["demo"] = Demo,
-            ["claim"] = Claim,
-            ["held"] = Held,
-            ["verdict"] = Verdict,
-            ["figures"] = Figures.DeepClone(),
-        };
-        return root.ToJsonString(Indented);
-    }
+        ["demo"] = Demo,
+        ["claim"] = Claim,
+        ["held"] = Held,
+        ["verdict"] = Verdict,
+        ["figures"] = Figures.DeepClone(),
+    };
 }
 
 /// <summary>Where a demo narrates: one line at a time, plus aligned tables of figures.</summary>
