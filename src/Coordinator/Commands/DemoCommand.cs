@@ -146,11 +146,12 @@ internal static class DemoCommand
 
         output.Say("Summary");
         output.Table(
-            ["demo", "claim", "seconds", "what it shows"],
+            ["demo", "what it shows", "claim", "seconds"],
             [.. rows.Select(r => new[]
             {
-                r.Demo.Name, r.Result is null ? "failed" : r.Result.Held ? "held" : "not held", r.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.CurrentCulture), Headline(r.Demo.Summary),
-            })]);
+                r.Demo.Name, Headline(r.Demo.Summary), r.Result is null ? "failed" : r.Result.Held ? "held" : "not held", r.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.CurrentCulture),
+            })],
+            textColumns: 2);
         output.Say();
         output.Say($"{held} of {rows.Count} claims held, in {total.TotalSeconds:0.0} s (load average {DemoKit.LoadAverage()} on {Environment.ProcessorCount} CPUs).");
         return code;

@@ -77,12 +77,12 @@ internal sealed class DemoOutput(Action<string> writeLine)
 
     public void Say(string line = "") => writeLine(line);
 
-    /// <summary>Prints rows under a header, the first column left-aligned and the others right-aligned.</summary>
-    public void Table(IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows)
+    /// <summary>Prints rows under a header, the first <paramref name="textColumns"/> columns left-aligned and the others right-aligned.</summary>
+    public void Table(IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows, int textColumns = 1)
     {
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
         string Line(IReadOnlyList<string> cells) =>
-            "  " + string.Join("  ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
+            "  " + string.Join("  ", cells.Select((c, i) => i < textColumns ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
         writeLine(Line(header));
         foreach (var row in rows)
         {
