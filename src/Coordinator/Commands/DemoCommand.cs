@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using IpcKit.Coordinator.Demos;
 using IpcKit.Coordinator.Running;
@@ -108,7 +106,7 @@ internal static class DemoCommand
     private static async Task<int> RunAllAsync(string format, CancellationToken cancellationToken)
     {
         var output = format == "json" ? DemoOutput.Silent : new DemoOutput(Console.Out.WriteLine);
-        var rows = new List<(IDemo Demo, DemoResult? Result, TimeSpan Elapsed)>();
+        var rows = new List<DemoRun>();
         long start = Stopwatch.GetTimestamp();
         int code = ExitCodes.Success;
         foreach (var demo in DemoCatalog.All)
@@ -116,7 +114,7 @@ internal static class DemoCommand
             output.Say($"=== ipckit demo {demo.Name} ===");
             long demoStart = Stopwatch.GetTimestamp();
             var (result, demoCode) = await RunOneAsync(demo, output, cancellationToken);
-            rows.Add((demo, result, Stopwatch.GetElapsedTime(demoStart)));
+            rows.Add(new DemoRun(demo, result, Stopwatch.GetElapsedTime(demoStart)));
             if (demoCode == ExitCodes.Interrupted)
             {
                 return demoCode;
@@ -127,43 +125,17 @@ internal static class DemoCommand
             output.Say();
         }
 
-        var total = Stopwatch.GetElapsedTime(start);
-        int held = rows.Count(r => r.Result?.Held == true);
+        var summary = new DemoSummary(rows, Stopwatch.GetElapsedTime(start));
         if (format == "json")
         {
-            var all = new JsonObject
-            {
-                ["demos"] = new JsonArray([.. rows.Select(r => r.Result is { } result
-                    ? With(result.ToJsonObject(), r.Elapsed)
-                    : With(new JsonObject { ["demo"] = r.Demo.Name, ["failed"] = true }, r.Elapsed))]),
-                ["held"] = held,
-                ["count"] = rows.Count,
-                ["seconds"] = Math.Round(total.TotalSeconds, 2),
-            };
-            Console.Out.WriteLine(all.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            return code;
+            Console.Out.WriteLine(summary.ToJson());
         }
-
-        output.Say("Summary");
-        output.Table(
-            ["demo", "what it shows", "claim", "seconds"],
-            [.. rows.Select(r => new[]
-            {
-                r.Demo.Name, Headline(r.Demo.Summary), r.Result is null ? "failed" : r.Result.Held ? "held" : "not held", r.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.CurrentCulture),
-            })],
-            textColumns: 2);
-        output.Say();
-        output.Say($"{held} of {rows.Count} claims held, in {total.TotalSeconds:0.0} s (load average {DemoKit.LoadAverage()} on {Environment.ProcessorCount} CPUs).");
-        return code;
-
-        // A summary's first clause is its headline: "Concurrency is not parallelism: two threads ..." -> "Concurrency is not parallelism".
-        static string Headline(string summary) => summary.Split([':', ';'], 2)[0];
-
-        static JsonObject With(JsonObject o, TimeSpan elapsed)
+        else
         {
-            o["seconds"] = Math.Round(elapsed.TotalSeconds, 2);
-            return o;
+            summary.Write(output);
         }
+
+        return code;
     }
 
     private static void List(string format)
