@@ -61,8 +61,8 @@ internal sealed class ChannelDemo : IDemo
         output.Say($"ever waited, so memory stayed flat. Unbounded, nothing held the producer back: {unbounded.MostWaiting:N0} messages piled up, {unbounded.HeapGrowthKiB / 1024:N0} MiB of");
         output.Say("heap, growing as long as the producer runs. That is how a service falls over when its consumers slow down.");
         output.Say($"Across processes the socket is the channel: the kernel holds what is sent but not yet read, up to the");
-        output.Say($"socket's buffer, and then the sender's write waits. At the end {socket.MostWaiting} messages were in the kernel between the two");
-        output.Say($"processes, the producer had waited {socket.WaitedMs:0} ms, and the worker received all {socket.Consumed:N0} of them.");
+        output.Say($"socket's buffer, and then the sender's write waits. When the producer stopped, the kernel held {socket.MostWaiting:N0} sent but");
+        output.Say($"unread message(s); the producer had waited {socket.WaitedMs:0} ms in all, and the worker received all {socket.Consumed:N0}.");
         output.Say("Channels (and pipes, and sockets) pass the data and the pacing at once, which is why they are the preferred way");
         output.Say("for threads and processes to talk: no shared state to lock, and a full channel slows the producer down.");
 

@@ -81,10 +81,10 @@ internal sealed class RaceDemo : IDemo
         }
 
         output.Say("Interlocked makes the CPU do the read-add-write as one indivisible step; lock lets one thread at a time in.");
-        output.Say("Both are correct and both cost more per increment" + (oneCpu ? "." : ", and the cache line holding the counter travels between the cores on"));
+        output.Say("Both are correct and both cost more per increment" + (oneCpu ? "." : ", and the cache line holding the counter travels"));
         if (!oneCpu)
         {
-            output.Say("every increment.");
+            output.Say("between the cores on every increment.");
         }
 
         output.Say("The worker processes ran the same unsynchronized code, each on a counter only it can see, and wrote");

@@ -56,16 +56,21 @@ internal sealed class WorkStealingDemo : IDemo
         double staticShare = staticBusy.Max() / (double)staticBusy.Sum();
         double poolShare = poolBusy.Max() / (double)poolBusy.Sum();
         output.Table(
-            ["", "finished ms", "threads", "busy ms per thread", "busiest thread's share"],
+            ["", "finished ms", "threads", "busiest thread ms", "least busy ms", "busiest thread's share"],
             [
-                ["static split, dedicated threads", N(split.Wall.TotalMilliseconds), N(n), string.Join(" / ", staticBusy.Select(c => N(c / 1e6))), N(staticShare, "P0")],
-                ["work-stealing thread pool", N(pool.Wall.TotalMilliseconds), N(poolBusy.Count), string.Join(" / ", poolBusy.Select(c => N(c / 1e6))), N(poolShare, "P0")],
+                ["static split, dedicated threads", N(split.Wall.TotalMilliseconds), N(n), N(staticBusy.Max() / 1e6), N(staticBusy.Min() / 1e6), N(staticShare, "P0")],
+                ["work-stealing thread pool", N(pool.Wall.TotalMilliseconds), N(poolBusy.Count), N(poolBusy[0] / 1e6), N(poolBusy[^1] / 1e6), N(poolShare, "P0")],
             ]);
         output.Say();
         output.Say($"The static split gave the first thread the large items: it was busy {staticBusy[0] / 1e6:0} ms while the last had {staticBusy[^1] / 1e6:0} ms of work and");
         output.Say("then sat idle, and the job was done only when the busiest thread was. On the pool the queuing thread ran its own");
         output.Say($"items newest first while the others stole the oldest ones: {pool.Stolen} of {Items} items ran on a thread that had not queued");
         output.Say($"them, and the busiest thread did {poolShare:P0} of the work. Nobody had to know the sizes in advance.");
+        if (poolBusy.Count > n)
+        {
+            output.Say($"(The pool used {poolBusy.Count} threads: it adds threads when work backs up, and keeps them a while.)");
+        }
+
         if (pool.Wall >= split.Wall)
         {
             output.Say($"(The pool did not finish sooner this time: on a busy machine, load average {LoadAverage()}, the wall times say more about");
