@@ -82,8 +82,8 @@ internal static class DemoMode
 
     /// <summary>
     /// The channel demo's slow consumer in a process of its own: connects to <paramref name="endpoint"/> and spends
-    /// <paramref name="micros"/> µs on each message it receives. On <c>count</c> (stdin) prints <c>consumed N</c>; on
-    /// <c>finish</c> waits for the end of the stream and prints <c>total N</c>.
+    /// <paramref name="micros"/> µs on each message it receives. On <c>finish</c> (stdin) waits for the end of the
+    /// stream and prints <c>total N</c>, the messages it received.
     /// </summary>
     private static async Task<int> ConsumeAsync(Endpoint endpoint, int micros)
     {
@@ -106,11 +106,7 @@ internal static class DemoMode
         Console.Out.WriteLine("ready");
         while (await Console.In.ReadLineAsync() is { } line)
         {
-            if (line == "count")
-            {
-                Console.Out.WriteLine(Invariant($"consumed {Interlocked.Read(ref consumed)}"));
-            }
-            else if (line == "finish")
+            if (line == "finish")
             {
                 await receiving;
                 Console.Out.WriteLine(Invariant($"total {Interlocked.Read(ref consumed)}"));

@@ -61,8 +61,8 @@ internal sealed class ChannelDemo : IDemo
         output.Say($"ever waited, so memory stayed flat. Unbounded, nothing held the producer back: {unbounded.MostWaiting:N0} messages piled up, {unbounded.HeapGrowthKiB / 1024:N0} MiB of");
         output.Say("heap, growing as long as the producer runs. That is how a service falls over when its consumers slow down.");
         output.Say($"Across processes the socket is the channel: the kernel holds what is sent but not yet read, up to the");
-        output.Say($"socket's buffer, and then the sender's write waits. When the producer stopped, the kernel held {socket.MostWaiting:N0} sent but");
-        output.Say($"unread message(s); the producer had waited {socket.WaitedMs:0} ms in all, and the worker received all {socket.Consumed:N0}.");
+        output.Say($"socket's buffer ({SocketBufferKiB()} KiB by default here), and then the sender's write waits: the producer waited {socket.Waits:N0} times,");
+        output.Say($"{socket.WaitedMs:0} ms in all, kept to the consumer's pace, and the worker received all {socket.Consumed:N0} messages.");
         output.Say("Channels (and pipes, and sockets) pass the data and the pacing at once, which is why they are the preferred way");
         output.Say("for threads and processes to talk: no shared state to lock, and a full channel slows the producer down.");
 
@@ -80,22 +80,36 @@ internal sealed class ChannelDemo : IDemo
             ["bounded"] = Figures(bounded),
             ["unbounded"] = Figures(unbounded),
             ["processes"] = Figures(socket),
+            ["socketBufferKiB"] = SocketBufferKiB(),
         };
         return new DemoResult(Name, Claim, held, verdict, figures);
     }
 
-    /// <param name="MostWaiting">The most messages queued at once (for the socket: in the kernel at the end).</param>
+    /// <param name="MostWaiting">The most messages queued at once; -1 for the socket, whose queue is in the kernel.</param>
     /// <param name="Waits">Writes that could not complete at once and waited.</param>
     private sealed record Flow(long Produced, long Consumed, long MostWaiting, long Waits, double WaitedMs, long HeapGrowthKiB);
 
     private static string[] Row(string label, Flow f) =>
-        [label, N(f.Produced), N(f.Consumed), N(f.MostWaiting), $"{N(f.Waits)} times, {N(f.WaitedMs)} ms", N(f.HeapGrowthKiB)];
+        [label, N(f.Produced), N(f.Consumed), f.MostWaiting < 0 ? $"≤ {SocketBufferKiB()} KiB" : N(f.MostWaiting), $"{N(f.Waits)} times, {N(f.WaitedMs)} ms", N(f.HeapGrowthKiB)];
+
+    /// <summary>The kernel's default socket send buffer (what a Unix stream socket holds before a write waits), in KiB.</summary>
+    private static long SocketBufferKiB()
+    {
+        try
+        {
+            return long.Parse(File.ReadAllText("/proc/sys/net/core/wmem_default").Trim(), CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 0;
+        }
+    }
 
     private static JsonObject Figures(Flow f) => new()
     {
         ["produced"] = f.Produced,
         ["consumed"] = f.Consumed,
-        ["mostWaiting"] = f.MostWaiting,
+        ["mostWaiting"] = f.MostWaiting < 0 ? null : f.MostWaiting,
         ["producerWaits"] = f.Waits,
         ["producerWaitedMs"] = Math.Round(f.WaitedMs, 1),
         ["heapGrowthKiB"] = f.HeapGrowthKiB,
@@ -159,7 +173,7 @@ internal sealed class ChannelDemo : IDemo
         await using var worker = DemoWorker.Start("consume", listener.Endpoint.ToString(), ConsumerMicros.ToString(CultureInfo.InvariantCulture));
         var connection = await listener.AcceptAsync(cancellationToken).AsTask().WaitAsync(JoinTimeout, cancellationToken)
             ?? throw new WorkerFailedException("The Unix socket listener closed before the consumer connected.");
-        long produced = 0, waits = 0, waitedTicks = 0, heapGrowth, consumedAtEnd;
+        long produced = 0, waits = 0, waitedTicks = 0, heapGrowth;
         try
         {
             await worker.ExpectAsync("ready", cancellationToken);
@@ -181,8 +195,6 @@ internal sealed class ChannelDemo : IDemo
             }
 
             heapGrowth = (GC.GetTotalMemory(true) - heapBefore) / 1024;
-            await worker.SendLineAsync("count", cancellationToken);
-            consumedAtEnd = (await worker.ReadNumbersAsync("consumed", cancellationToken))[0];
         }
         finally
         {
@@ -191,7 +203,7 @@ internal sealed class ChannelDemo : IDemo
 
         await worker.SendLineAsync("finish", cancellationToken);
         long total = (await worker.ReadNumbersAsync("total", cancellationToken))[0];
-        return new Flow(produced, total, produced - consumedAtEnd, waits, waitedTicks * 1000.0 / Stopwatch.Frequency, heapGrowth);
+        return new Flow(produced, total, -1, waits, waitedTicks * 1000.0 / Stopwatch.Frequency, heapGrowth);
     }
 
     private static void SpinUntil(long timestamp)
