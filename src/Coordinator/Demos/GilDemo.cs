@@ -21,7 +21,7 @@ internal sealed class GilDemo : IDemo
     private const long Chunk = 600;
 
     /// <summary>About how much CPU time the whole job takes one thread.</summary>
-    public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The CPUs to use; by default the ones this process may run on.</summary>
     public IReadOnlyList<int>? Cpus { get; init; }

@@ -12,7 +12,7 @@ namespace IpcKit.Coordinator.Demos;
 internal sealed class ParallelDemo : IDemo
 {
     /// <summary>About how much CPU time the whole job takes one thread.</summary>
-    public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The CPUs to use (the first two); by default the ones this process may run on.</summary>
     public IReadOnlyList<int>? Cpus { get; init; }

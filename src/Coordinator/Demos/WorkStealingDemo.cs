@@ -18,7 +18,7 @@ internal sealed class WorkStealingDemo : IDemo
     public int Items { get; init; } = 200;
 
     /// <summary>About how much CPU time all the items take together.</summary>
-    public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(400);
+    public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(300);
 
     public string Name => "workstealing";
 
