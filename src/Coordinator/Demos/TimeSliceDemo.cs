@@ -20,8 +20,16 @@ internal sealed class TimeSliceDemo : IDemo
 
     private const int MaxSlices = 20_000;
 
-    /// <summary>How long each variant runs.</summary>
+    /// <summary>How long each variant runs at least.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>
+    /// The turns each thread should have had before a variant ends (after <see cref="Duration"/>, within
+    /// <see cref="MaxDuration"/>): on a busy machine other programs take most turns, and a fixed time would show few of ours.
+    /// </summary>
+    public int TurnsEach { get; init; } = 8;
+
+    public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMilliseconds(1500);
 
     /// <summary>The CPU the threads share; by default the first this process may use.</summary>
     public int? Cpu { get; init; }
@@ -37,9 +45,10 @@ internal sealed class TimeSliceDemo : IDemo
     public Task<DemoResult> RunAsync(DemoOutput output, CancellationToken cancellationToken)
     {
         int cpu = Cpu ?? Affinity.AllowedCpus()[0];
-        output.Say($"Threads pinned to CPU {cpu} each spin for {Duration.TotalMilliseconds:0} ms reading the clock, never sleeping or yielding. A gap of more");
-        output.Say($"than {GapTicks * 1e6 / Stopwatch.Frequency:0} µs between two readings of one thread means it was off the CPU; what lies between gaps is a time slice.");
-        output.Say("The kernel counts, per thread, the involuntary context switches: the times the CPU was taken away from it.");
+        output.Say($"Threads pinned to CPU {cpu} spin reading the clock, never sleeping or yielding, for {Duration.TotalMilliseconds:0} ms and until each has had");
+        output.Say($"{TurnsEach} turns (at most {MaxDuration.TotalSeconds:0.#} s). A gap of more than {GapTicks * 1e6 / Stopwatch.Frequency:0} µs between two readings of one thread means");
+        output.Say("it was off the CPU; what lies between gaps is a time slice. The kernel counts, per thread, the involuntary");
+        output.Say("context switches: the times the CPU was taken away from it.");
         output.Say();
 
         var two = Measure(cpu, 2);
@@ -67,13 +76,13 @@ internal sealed class TimeSliceDemo : IDemo
         }
         else
         {
-            output.Say("The slices stayed about as long: this kernel's EEVDF scheduler (Linux 6.6 and later) hands out a fixed base");
+            output.Say("The slices did not shorten: this kernel's EEVDF scheduler (Linux 6.6 and later) hands out a fixed base");
             output.Say("slice, where the older CFS divided a period among the runnable threads, and so shortened them.");
         }
 
         output.Say("Other programs allowed on this CPU get turns as well; they make the '..' gaps.");
 
-        bool held = two.Turns >= 10 && two.Involuntary > 0 && two.MedianOthersBetweenTurns >= 1 && three.Turns >= 10
+        bool held = two.Turns >= 2 * 3 && two.Involuntary > 0 && two.MedianOthersBetweenTurns >= 1 && three.Turns >= 3 * 3
                     && three.MedianOthersBetweenTurns > two.MedianOthersBetweenTurns;
         string verdict = (held ? "Held: " : "Did not hold on this run: ")
             + $"two threads on one CPU ran in {two.Turns} slices of {two.MedianSliceMs:0.00} ms (median), {two.MedianOthersBetweenTurns:0} turn of the other between two of one, "
@@ -124,15 +133,24 @@ internal sealed class TimeSliceDemo : IDemo
     private Run Measure(int cpu, int threads)
     {
         var slices = new List<Slice>[threads];
+        int satisfied = 0; // threads that have had their turns
         double kernelSliceMs = 0;
         var result = RunTogether($"ipckit-demo-timeslice-{threads}", [.. Enumerable.Repeat(cpu, threads)], t =>
         {
             var mine = new long[MaxSlices * 2];
             int n = 0;
-            long end = Stopwatch.GetTimestamp() + (long)(Duration.TotalSeconds * Stopwatch.Frequency);
             long start = Stopwatch.GetTimestamp(), last = start;
-            while (last < end)
+            long minEnd = start + (long)(Duration.TotalSeconds * Stopwatch.Frequency);
+            long maxEnd = start + (long)(MaxDuration.TotalSeconds * Stopwatch.Frequency);
+            bool mineDone = false;
+            while (last < maxEnd && (last < minEnd || Volatile.Read(ref satisfied) < threads))
             {
+                if (!mineDone && n / 2 >= TurnsEach + 1) // + 1: the first slice is cut by the start, not by the scheduler
+                {
+                    mineDone = true;
+                    Interlocked.Increment(ref satisfied);
+                }
+
                 long now = Stopwatch.GetTimestamp();
                 if (now - last > GapTicks && n < mine.Length - 2)
                 {
