@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using IpcKit.Transports.Files.Internal;
 using IpcKit.Transports.Internal;
 using IpcKit.Transports.SharedMemory;
 using IpcKit.Transports.SharedMemory.Internal;

@@ -4,27 +4,14 @@ using IpcKit.Transports.SharedMemory.Internal;
 
 namespace IpcKit.Transports.SharedMemory;
 
-/// <summary>How a side of a shared-memory (or in-process) ring waits when the ring is empty (receive) or full (send).</summary>
-public enum MmfWait
-{
-    /// <summary>Busy-spin on the peer's position: the lowest latency, and a whole core burnt while waiting.</summary>
-    Spin,
-
-    /// <summary>Spin about 4 µs, then yield the CPU until about 0.5 ms, then sleep on a futex until woken. The default.</summary>
-    Backoff,
-
-    /// <summary>Sleep on a futex at once; the peer wakes it with one syscall, and only when it sleeps.</summary>
-    Block,
-}
-
 /// <summary>Settings of <see cref="MmfTransport"/>. The endpoint's query (<c>capacity=</c>, <c>wait=</c>) overrides them.</summary>
 public sealed class MmfTransportOptions : TransportOptions
 {
     /// <summary>Bytes of each direction's ring: a power of two from 4 KiB to 1 TiB. The listener's value is used by every connection to it. Default: 1 MiB.</summary>
     public long Capacity { get; init; } = 1 << 20;
 
-    /// <summary>How this side waits for its peer. Default: <see cref="MmfWait.Backoff"/>.</summary>
-    public MmfWait Wait { get; init; } = MmfWait.Backoff;
+    /// <summary>How this side waits for its peer. Default: <see cref="RingWait.Backoff"/>.</summary>
+    public RingWait Wait { get; init; } = RingWait.Backoff;
 
     /// <summary>Where the shared-memory files are created: a tmpfs. Default: <c>/dev/shm</c>.</summary>
     public string Directory { get; init; } = "/dev/shm";

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using IpcKit.Transports.SharedMemory;
 
 namespace IpcKit.Transports.Internal.Rings;
 

@@ -66,7 +66,7 @@ internal static unsafe class MmfConnector
         return new RingConnection(endpoint, Rings(b, capacity, settings.Wait, peer), settings.MaxMessageSize, segment.Dispose);
     }
 
-    private static RingPair Rings(byte* b, long capacity, MmfWait wait, ProcessIdentity peer) => new(
+    private static RingPair Rings(byte* b, long capacity, RingWait wait, ProcessIdentity peer) => new(
         b + SegmentLayout.ClientToServerControl, b + SegmentLayout.RingDataOffset,
         b + SegmentLayout.ServerToClientControl, b + SegmentLayout.RingDataOffset + capacity,
         capacity, wait, peer, processPrivate: false);

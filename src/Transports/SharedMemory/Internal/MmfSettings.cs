@@ -3,7 +3,7 @@ using IpcKit.Transports.Internal.Rings;
 namespace IpcKit.Transports.SharedMemory.Internal;
 
 /// <summary>The options with the endpoint's query applied: what one listen or connect uses.</summary>
-internal sealed record MmfSettings(string Name, long Capacity, MmfWait Wait, string Directory, int MaxMessageSize, TimeSpan ConnectTimeout)
+internal sealed record MmfSettings(string Name, long Capacity, RingWait Wait, string Directory, int MaxMessageSize, TimeSpan ConnectTimeout)
 {
     public static MmfSettings From(Endpoint endpoint, MmfTransportOptions options, string scheme)
     {
@@ -53,12 +53,12 @@ internal sealed record MmfSettings(string Name, long Capacity, MmfWait Wait, str
         return capacity;
     }
 
-    public static MmfWait ParseWait(Endpoint endpoint, MmfWait fallback) => endpoint.GetQueryValue("wait")?.ToUpperInvariant() switch
+    public static RingWait ParseWait(Endpoint endpoint, RingWait fallback) => endpoint.GetQueryValue("wait")?.ToUpperInvariant() switch
     {
         null => fallback,
-        "SPIN" => MmfWait.Spin,
-        "BACKOFF" => MmfWait.Backoff,
-        "BLOCK" => MmfWait.Block,
+        "SPIN" => RingWait.Spin,
+        "BACKOFF" => RingWait.Backoff,
+        "BLOCK" => RingWait.Block,
         var other => throw new ArgumentException($"In {endpoint}: wait={other} is not a wait strategy; use spin, backoff or block.", nameof(endpoint)),
     };
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace IpcKit.Transports.Internal;
+namespace IpcKit.Transports.InProcess.Internal;
 
 /// <summary>One queued message: its bytes, and the pooled array behind them when the transport made a copy.</summary>
 internal readonly record struct QueuedMessage(ReadOnlyMemory<byte> Message, byte[]? Pooled);
