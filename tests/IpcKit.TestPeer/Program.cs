@@ -5,6 +5,8 @@
 //   IpcKit.TestPeer echo ENDPOINT         connect with the transport API and echo every message until end of stream
 //   IpcKit.TestPeer listen ENDPOINT       listen with the transport API, print "listening", wait (to be killed, leaving files)
 //   IpcKit.TestPeer attach ENDPOINT       connect with the transport API, print "attached", then neither read nor write (to be killed)
+//   IpcKit.TestPeer serve ENDPOINT        listen, print "listening", echo on every connection; "stats" is answered with
+//                                         "errors=N heap=BYTES": receives that failed other than by a closed or bad peer
 using System.IO.Pipes;
 using System.Net;
 using System.Net.Sockets;
@@ -64,6 +66,50 @@ switch (args[0])
         Console.WriteLine("listening");
         await Task.Delay(Timeout.Infinite);
         GC.KeepAlive(listener);
+        return 0;
+    }
+
+    case "serve":
+    {
+        await using var listener = await TransportRegistry.Default.ListenAsync(endpoint);
+        Console.WriteLine("listening");
+        int errors = 0;
+        while (await listener.AcceptAsync() is { } connection)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    while (await connection.ReceiveAsync() is { } message)
+                    {
+                        if (message.Span.SequenceEqual("stats"u8))
+                        {
+                            GC.Collect();
+                            string stats = $"errors={Volatile.Read(ref errors)} heap={GC.GetGCMemoryInfo().HeapSizeBytes}";
+                            await connection.SendAsync(System.Text.Encoding.ASCII.GetBytes(stats));
+                        }
+                        else
+                        {
+                            await connection.SendAsync(message);
+                        }
+                    }
+                }
+                catch (Exception e) when (e is ConnectionClosedException or IpcKit.Transports.ProtocolViolationException)
+                {
+                    // A peer that vanished or broke the format: what a server must survive, not an error of its own.
+                }
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref errors);
+                    Console.Error.WriteLine(e.GetType().Name + ": " + e.Message);
+                }
+                finally
+                {
+                    await connection.DisposeAsync();
+                }
+            });
+        }
+
         return 0;
     }
 
