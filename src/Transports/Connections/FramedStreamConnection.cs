@@ -283,7 +283,20 @@ internal sealed class FramedStreamConnection : IConnection
     {
         var buffered = _received.BufferedSequence;
         long before = buffered.Length;
-        if (LengthPrefixFramer.TryReadFrame(ref buffered, MaxMessageSize, out var payload))
+        bool complete;
+        ReadOnlySequence<byte> payload;
+        try
+        {
+            complete = LengthPrefixFramer.TryReadFrame(ref buffered, MaxMessageSize, out payload);
+        }
+        catch (ProtocolViolationException)
+        {
+            // The stream cannot be resynchronized after a bad header: the connection is as good as closed.
+            _core.SignalClosed();
+            throw;
+        }
+
+        if (complete)
         {
             // The buffer is one array, so the payload is one segment of it.
             frame = payload.First;

@@ -238,6 +238,7 @@ internal sealed class FileConnection : IConnection
 
         if (length > MaxMessageSize)
         {
+            _core.SignalClosed();
             throw new FrameTooLargeException(length, MaxMessageSize);
         }
 
