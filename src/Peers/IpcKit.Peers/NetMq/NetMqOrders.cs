@@ -134,9 +134,11 @@ internal sealed class NetMqOrderServer : IDisposable
     private void Serve()
     {
         var buffer = new ArrayBufferWriter<byte>(128);
+        var frames = new List<byte[]>();
         while (!_stop)
         {
-            if (!_socket.TryReceiveFrameBytes(NetMqOrders.PollInterval, out byte[]? request))
+            // The whole message, every frame of it: a REP socket must take all of a request before it may answer.
+            if (!_socket.TryReceiveMultipartBytes(NetMqOrders.PollInterval, ref frames))
             {
                 continue;
             }
@@ -144,15 +146,26 @@ internal sealed class NetMqOrderServer : IDisposable
             buffer.ResetWrittenCount();
             try
             {
-                OrderCodec.WriteReceipt(buffer, OrderReceipt.For(OrderCodec.ReadOrder(new ReadOnlySequence<byte>(request))));
+                if (frames is [var request])
+                {
+                    OrderCodec.WriteReceipt(buffer, OrderReceipt.For(OrderCodec.ReadOrder(new ReadOnlySequence<byte>(request))));
+                }
             }
             catch (IpcKit.Transports.IpcException)
             {
-                // A REP socket must answer before it can receive again: an empty frame tells a bad client it was bad.
+                // Not an order: the empty answer below tells a bad client it was bad.
                 buffer.ResetWrittenCount();
             }
 
-            NetMqOrders.SendEncoded(_socket, buffer);
+            try
+            {
+                // A REP socket must answer before it can receive again.
+                NetMqOrders.SendEncoded(_socket, buffer);
+            }
+            catch (NetMQException)
+            {
+                // The client is gone, or broke the exchange: the next request starts afresh.
+            }
         }
     }
 }
