@@ -258,7 +258,7 @@ public class InteropTests
         long ticks = order.Created.Ticks - DateTime.UnixEpoch.Ticks;
         JsonNode expected = Tag("arr", new JsonArray(
             Num(order.Id), Tag("str", order.Customer), Ts(ticks / TimeSpan.TicksPerSecond, (uint)(ticks % TimeSpan.TicksPerSecond * 100)),
-            Num(order.Price), Num(order.Quantity), Tag("bool", order.IsExpress), Tag("str", order.CorrelationId.ToString("D")),
+            Num(order.Price), Num(order.Quantity), Tag("bool", order.IsExpress), Tag("bin", Convert.ToHexStringLower(order.CorrelationId.ToByteArray())),
             Num((int)order.Status), Tag("arr", new JsonArray(order.Tags.Select(t => (JsonNode?)Tag("str", t)).ToArray())),
             Tag("arr", new JsonArray(order.LineItems.Select(i => (JsonNode?)Num(i)).ToArray())),
             order.Discount is { } d ? Num(d) : Tag("nil"), Tag("bin", Convert.ToHexStringLower(order.Signature.Span))));

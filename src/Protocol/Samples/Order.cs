@@ -1,4 +1,5 @@
 using MessagePack;
+using MessagePack.Formatters;
 
 namespace IpcKit.Protocol.Samples;
 
@@ -27,7 +28,8 @@ public enum OrderStatus
 /// </summary>
 /// <remarks>
 /// On the wire (MessagePack-CSharp, integer keys): an array of the 12 fields in key order — id, customer (str), created
-/// (timestamp extension −1), price (float64), quantity, express (bool), correlation id (str, 36 characters), status
+/// (timestamp extension −1), price (float64), quantity, express (bool), correlation id (bin 16, in .NET's
+/// <see cref="Guid.ToByteArray()"/> order, through MessagePack-CSharp's <c>NativeGuidFormatter</c>), status
 /// (int), tags (array of str), line items (array of int), discount (float64 or nil), signature (bin). A reader skips
 /// elements past the 12th, so a newer writer may append fields; missing trailing fields read as their defaults.
 /// </remarks>
@@ -64,6 +66,7 @@ public sealed record Order
 
     /// <summary>Ties the order to the request that created it.</summary>
     [Key(6)]
+    [MessagePackFormatter(typeof(NativeGuidFormatter))] // bin 16 instead of a 36-character string: 3× cheaper to read
     public Guid CorrelationId { get; init; }
 
     /// <summary>Where the order stands.</summary>
