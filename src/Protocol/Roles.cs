@@ -88,6 +88,7 @@ public static class Roles
     public static void Reply(IConnection data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        SerializerWarmup.Run();
         while (data.Receive() is { } message)
         {
             var order = MessagePackFrames.Read<Order?>(message)

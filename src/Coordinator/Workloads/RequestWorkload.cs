@@ -37,6 +37,7 @@ internal sealed class RequestWorkload : Workload
         long bytes = 0;
         long sequence = 0;
 
+        SerializerWarmup.Run(options);
         long warmupStart = Stopwatch.GetTimestamp();
         for (long i = 0; i < 10 || Stopwatch.GetElapsedTime(warmupStart) < budget.Warmup; i++)
         {
