@@ -1,35 +1,36 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime;
 using IpcKit.Transports.MessagePack;
 using MessagePack;
 
 namespace IpcKit.Protocol.Samples;
 
 /// <summary>
-/// Runs the <see cref="Order"/> and <see cref="OrderReceipt"/> encodings off the clock until they reach steady state,
-/// before the request workload measures them. MessagePack-CSharp emits their formatters at first use, and its code
-/// then climbs the JIT's tiers (first tier, instrumented for PGO, optimized) in the background; on a busy machine a
-/// case's 200 ms warm-up ended long before that, and the first measured seconds ran unoptimized code (p50 +50% at
-/// load 30, against +7–14% with tiering off). So both sides run batches until the fastest batch stops improving.
+/// Runs the <see cref="Order"/> and <see cref="OrderReceipt"/> encodings off the clock until the JIT has finished with
+/// them, before the request workload measures them. MessagePack-CSharp emits their formatters at first use, and its
+/// code then climbs the JIT's tiers (first tier, instrumented for PGO, optimized) in the background; on a busy machine a
+/// case's 200 ms warm-up ended long before that, and the measured round trips ran unoptimized code (p50 +35–50% at
+/// load 30, against +4–7% with tiering turned off). So both sides run batches until the JIT has compiled nothing new for
+/// a while: the steady state, measured directly rather than guessed from timings that a loaded machine makes noisy.
 /// </summary>
 public static class SerializerWarmup
 {
-    private const int BatchSize = 200;
+    private const int BatchSize = 100;
 
     /// <summary>
-    /// Encodes and decodes batches of orders and receipts until the best batch time has not improved by 5% in 8 batches
-    /// (steady state), or <paramref name="cap"/> (default 3 s) has passed. Returns how long it took.
+    /// Encodes and decodes batches of orders and receipts until no method was compiled (tiered up) in this process for
+    /// 300 ms of batches, or <paramref name="cap"/> (default 5 s) has passed. Returns how long it took.
     /// </summary>
     public static TimeSpan Run(MessagePackSerializerOptions? options = null, TimeSpan? cap = null)
     {
         options ??= MessagePackFrames.DefaultOptions;
         var buffer = new ArrayBufferWriter<byte>(1024);
         long start = Stopwatch.GetTimestamp();
-        long best = long.MaxValue;
-        int sinceImproved = 0;
-        while (sinceImproved < 8 && Stopwatch.GetElapsedTime(start) < (cap ?? TimeSpan.FromSeconds(3)))
+        long quietSince = start;
+        long compiled = JitInfo.GetCompiledMethodCount();
+        while (Stopwatch.GetElapsedTime(quietSince) < TimeSpan.FromMilliseconds(300) && Stopwatch.GetElapsedTime(start) < (cap ?? TimeSpan.FromSeconds(5)))
         {
-            long t0 = Stopwatch.GetTimestamp();
             for (int i = 0; i < BatchSize; i++)
             {
                 buffer.ResetWrittenCount();
@@ -40,15 +41,11 @@ public static class SerializerWarmup
                 _ = MessagePackFrames.Read<OrderReceipt>(buffer.WrittenMemory, options);
             }
 
-            long elapsed = Stopwatch.GetTimestamp() - t0;
-            if (elapsed < best * 0.95)
+            long now = JitInfo.GetCompiledMethodCount();
+            if (now != compiled)
             {
-                best = elapsed;
-                sinceImproved = 0;
-            }
-            else
-            {
-                sinceImproved++;
+                compiled = now;
+                quietSince = Stopwatch.GetTimestamp();
             }
         }
 
