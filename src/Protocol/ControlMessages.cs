@@ -30,6 +30,8 @@ public enum WorkerRole
 [Union(1, typeof(ReadyMessage))]
 [Union(2, typeof(ResultMessage))]
 [Union(3, typeof(ErrorMessage))]
+[Union(4, typeof(CountersRequest))]
+[Union(5, typeof(CountersMessage))]
 public abstract record ControlMessage
 {
     /// <summary>
@@ -49,7 +51,7 @@ public abstract record ControlMessage
     {
         ControlMessage message = MessagePackFrames.Read<ControlMessage?>(bytes, Options)
                                  ?? throw new ProtocolViolationException(
-                                     "The control message is nil or of an unknown type (known: 0 configure, 1 ready, 2 result, 3 error).");
+                                     "The control message is nil or of an unknown type (known: 0 configure, 1 ready, 2 result, 3 error, 4 counters request, 5 counters).");
         string? problem = message switch
         {
             ConfigureMessage c when !Enum.IsDefined(c.Role) => $"configure names the unknown role {(int)c.Role}",
@@ -89,3 +91,12 @@ public sealed record ResultMessage(long Received, long Corrupted, long Lost, Pro
 /// <param name="Message">What went wrong.</param>
 [MessagePackObject(keyAsPropertyName: true)]
 public sealed record ErrorMessage(string Kind, string Message) : ControlMessage;
+
+/// <summary>Coordinator → worker, during a case: report your CPU counters now (read before and after the timed part).</summary>
+[MessagePackObject(keyAsPropertyName: true)]
+public sealed record CountersRequest : ControlMessage;
+
+/// <summary>Worker → coordinator: the answer to <see cref="CountersRequest"/>.</summary>
+/// <param name="Counters">The worker's whole-process counters since it started (getrusage(RUSAGE_SELF)).</param>
+[MessagePackObject(keyAsPropertyName: true)]
+public sealed record CountersMessage(ProcessCounters Counters) : ControlMessage;
