@@ -14,6 +14,8 @@ public class ControlProtocolTests
         new ReadyMessage(4242, 1),
         new ResultMessage(10, 1, 2, new ProcessCounters(1_000_000, 2_000, 3, 4)),
         new ErrorMessage("IOException", "the pipe broke"),
+        new CountersRequest(),
+        new CountersMessage(new ProcessCounters(5, 6, 7, 8)),
     };
 
     [Theory]
