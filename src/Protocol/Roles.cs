@@ -88,12 +88,12 @@ public static class Roles
     public static void Reply(IConnection data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var options = OrderReceiptFormatter.Options;
+        SerializerWarmup.Run();
         while (data.Receive() is { } message)
         {
-            var order = MessagePackSerializer.Deserialize<Order?>(message, options)
+            var order = MessagePackFrames.Read<Order?>(message)
                         ?? throw new ProtocolViolationException("The request workload received a nil order.");
-            data.Send<OrderReceipt?>(OrderReceipt.For(order), options);
+            data.Send(OrderReceipt.For(order));
         }
     }
 }
