@@ -185,11 +185,12 @@ internal static class BenchCommand
         var output = parse.GetValue(OutputOption);
         var terminal = Terminal.Out;
 
+        bool outputWritten = true;
         if (output is not null)
         {
-            await File.WriteAllTextAsync(output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report), CancellationToken.None);
+            // The table first: a result file that cannot be written must not cost the user the figures.
             ConsoleExporter.Write(format == "json" ? stderr : terminal, report);
-            stderr.MarkupLine($"[grey]wrote {Markup.Escape(output.FullName)}[/]");
+            outputWritten = WriteOutputFile(stderr, output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report));
         }
         else if (format == "json")
         {
@@ -201,13 +202,39 @@ internal static class BenchCommand
             ConsoleExporter.Write(terminal, report);
         }
 
-        bool outputsWritten = parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName);
+        bool outputsWritten = (parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName)) && outputWritten;
         if (results.Any(r => r.Error is not null))
         {
             return ExitCodes.TransportFailure;
         }
 
         return results.Any(r => r.Failed) ? ExitCodes.IntegrityFailure : outputsWritten ? ExitCodes.Success : ExitCodes.OutputFailure;
+    }
+
+    /// <summary>Writes --output next to its target and renames it over it; says on stderr what went wrong (exit 6).</summary>
+    private static bool WriteOutputFile(IAnsiConsole stderr, string path, string text)
+    {
+        string temporary = path + ".tmp";
+        try
+        {
+            File.WriteAllText(temporary, text);
+            File.Move(temporary, path, overwrite: true);
+            stderr.MarkupLine($"[grey]wrote {Markup.Escape(path)}[/]");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+            }
+
+            stderr.MarkupLine($"[red]error:[/] could not write {Markup.Escape(path)}: {Markup.Escape(e.Message)}");
+            return false;
+        }
     }
 
     private static string RenderTable(BenchReport report)
@@ -232,7 +259,7 @@ internal static class BenchCommand
 
         string? durationText = parse.GetValue(DurationOption);
         TimeSpan? duration = iterations is null
-            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.Duration(durationText, "--duration")
+            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.PositiveDuration(durationText, "--duration")
             : null;
         if (duration is { } d && d <= TimeSpan.Zero)
         {
@@ -262,7 +289,7 @@ internal static class BenchCommand
             throw new UsageException($"--pin split needs two different CPUs; this process may use {string.Join(",", allowed)}.");
         }
 
-        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.Duration(timeoutText, "--case-timeout") : null;
+        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.PositiveDuration(timeoutText, "--case-timeout") : null;
         return new BenchPlan(transports, workloads, sizes, new RunBudget(iterations, duration, warmup), pin, coordinatorCpu, workerCpu, quick)
         {
             CaseTimeoutOverride = caseTimeout,

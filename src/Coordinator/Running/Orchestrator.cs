@@ -37,6 +37,7 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
         {
             var configure = new ConfigureMessage(workload.WorkerRole, "", 0, 0, plan.Pin == PinMode.None ? -1 : plan.WorkerCpu);
             var endpoint = plan.EndpointFor(transport, scratch.Path);
+            scratch.Claim(endpoint);
             session = transport is IInProcessTransport
                 ? await InProcessPeer.StartAsync(transport, endpoint, configure, cancellationToken)
                 : await WorkerSession.StartAsync(transport, endpoint, configure, cancellationToken);
