@@ -232,7 +232,8 @@ internal static class BenchCommand
             {
             }
 
-            stderr.MarkupLine($"[red]error:[/] could not write {Markup.Escape(path)}: {Markup.Escape(e.Message)}");
+            string why = e is DirectoryNotFoundException ? $"the directory {Path.GetDirectoryName(path)} does not exist" : e.Message;
+            stderr.MarkupLine($"[red]error:[/] could not write {Markup.Escape(path)}: {Markup.Escape(why)}");
             return false;
         }
     }
