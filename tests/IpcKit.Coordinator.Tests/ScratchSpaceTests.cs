@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using IpcKit.Coordinator.Running;
 
 namespace IpcKit.Coordinator.Tests;
@@ -111,6 +112,17 @@ public sealed class ScratchSpaceTests : IDisposable
 
         Assert.True(Directory.Exists(mine.Path));
         Assert.True(Directory.Exists(init.Path));
+    }
+
+    [Fact]
+    public void A_run_whose_pid_now_belongs_to_a_later_process_is_swept()
+    {
+        // Pid 1 runs, but not since the time this marker records: the run that wrote it is gone.
+        var run = ScratchSpace.Create(_root, 1);
+        string marker = Path.Combine(run.Path, ScratchSpace.MarkerName);
+        File.WriteAllText(marker, Regex.Replace(File.ReadAllText(marker), @"(?m)^start [0-9]+$", "start 1"));
+
+        Assert.Equal([run.Path], ScratchSpace.SweepStale(_root));
     }
 
     [Fact]

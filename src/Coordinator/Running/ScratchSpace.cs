@@ -53,7 +53,8 @@ internal sealed partial class ScratchSpace : IDisposable
 
         using (var marker = new StreamWriter(new FileStream(System.IO.Path.Combine(path, MarkerName), FileMode.CreateNew, FileAccess.Write)))
         {
-            marker.Write(string.Create(CultureInfo.InvariantCulture, $"{MarkerHeader}\npid {pid}\ntoken {token}\n"));
+            ulong start = Stat(pid)?.Start ?? 0;
+            marker.Write(string.Create(CultureInfo.InvariantCulture, $"{MarkerHeader}\npid {pid}\ntoken {token}\nstart {start}\n"));
             if (pid == Environment.ProcessId)
             {
                 // The .NET runtime made its debugger pipes and diagnostics socket in $TMPDIR when this process started, and
@@ -169,7 +170,7 @@ internal sealed partial class ScratchSpace : IDisposable
     {
         var name = ScratchName().Match(System.IO.Path.GetFileName(entry));
         if (!name.Success || !int.TryParse(name.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
-            || pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}"))
+            || pid == Environment.ProcessId)
         {
             return null;
         }
@@ -198,10 +199,48 @@ internal sealed partial class ScratchSpace : IDisposable
         }
 
         string token = name.Groups[2].Value;
-        bool proven = lines is [MarkerHeader, var pidLine, var tokenLine, ..]
+        bool proven = lines is [MarkerHeader, var pidLine, var tokenLine, var startLine, ..]
                       && pidLine == string.Create(CultureInfo.InvariantCulture, $"pid {pid}")
-                      && tokenLine.StartsWith("token " + token, StringComparison.Ordinal) && tokenLine.Length == "token ".Length + 32;
-        return proven ? (pid, [.. lines.Skip(3).Select(l => l.Split(' ', 2)).Where(p => p.Length == 2).Select(p => (p[0] + " ", p[1]))]) : null;
+                      && tokenLine.StartsWith("token " + token, StringComparison.Ordinal) && tokenLine.Length == "token ".Length + 32
+                      && startLine.StartsWith("start ", StringComparison.Ordinal)
+                      && ulong.TryParse(startLine.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out ulong start)
+                      && !IsRunning(pid, start);
+        return proven ? (pid, [.. lines.Skip(4).Select(l => l.Split(' ', 2)).Where(p => p.Length == 2).Select(p => (p[0] + " ", p[1]))]) : null;
+    }
+
+    /// <summary>
+    /// Whether the coordinator that made a scratch directory still runs: its pid is there, not a zombie (a killed
+    /// coordinator its parent has not reaped yet), and started when the marker says (not a later process given the
+    /// same pid). When that cannot be told, it is taken to run: its directory waits for a later sweep.
+    /// </summary>
+    private static bool IsRunning(int pid, ulong start) =>
+        Stat(pid) is { } stat && stat.State is not ('Z' or 'X' or 'x') && (start == 0 || stat.Start == 0 || stat.Start == start);
+
+    /// <summary>
+    /// The state and start time (clock ticks after boot) of a process, from fields 3 and 22 of <c>/proc/PID/stat</c>;
+    /// null when there is no such process, 0 for a start time that cannot be read.
+    /// </summary>
+    private static (char State, ulong Start)? Stat(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat"));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ('?', 0);
+        }
+
+        // The command name is in parentheses and may hold spaces: fields are counted after the last ')', from field 3.
+        string[] fields = stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 19 && fields[0].Length == 1 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out ulong start)
+            ? (fields[0][0], start)
+            : ('?', 0);
     }
 
     /// <summary>
