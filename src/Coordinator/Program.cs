@@ -23,4 +23,7 @@ if (parse.Errors.Count > 0)
     return ExitCodes.BadArguments;
 }
 
-return await parse.InvokeAsync();
+// On Ctrl+C or SIGTERM the run is cancelled and cleans up: workers stopped, sockets and scratch files removed. Left to its
+// default, System.CommandLine gives that 2 s and then ends the process with 143 however far the cleanup got, which a
+// busy machine easily overruns (issue 12). The cleanup bounds its own waits, well inside this.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

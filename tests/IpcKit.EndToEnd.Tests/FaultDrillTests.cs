@@ -75,6 +75,23 @@ public sealed class FaultDrillTests
     [MemberData(nameof(Transports))]
     public Task SIGTERM_stops_the_run_with_exit_code_130_and_leaves_nothing(string transport) => InterruptAsync(transport, signal: 15);
 
+    /// <summary>
+    /// The cleanup after an interruption must neither wait for a stuck worker's report (20 s) nor be cut short by the
+    /// command line library's 2 s grace, which ends the process with 143 and leaves the scratch files.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(15)]
+    public async Task An_interrupted_run_stops_a_stuck_worker_at_once_and_still_cleans_up(int signal)
+    {
+        await using var drill = await DrillRun.StartCaseAsync("tcp", new Dictionary<string, string> { ["IPCKIT_WORKER_FAULT"] = "hang:0" });
+
+        drill.Process.Signal(signal);
+
+        Assert.Equal(130, await drill.Process.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        await drill.AssertNothingLeftAsync();
+    }
+
     private static async Task InterruptAsync(string transport, int signal)
     {
         await using var drill = await DrillRun.StartCaseAsync(transport);

@@ -16,10 +16,12 @@ internal sealed class WorkerSession : IPeerSession
     private readonly IListener _listener;
     private readonly RunningChild _child;
     private readonly ControlChannel _control;
+    private readonly CancellationToken _interrupted;
     private int _disposed;
 
-    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu)
+    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, CancellationToken interrupted)
     {
+        _interrupted = interrupted;
         Transport = transport;
         _listener = listener;
         _child = child;
@@ -125,7 +127,7 @@ internal sealed class WorkerSession : IPeerSession
             {
                 var data = await accept.WaitAsync(HandshakeTimeout, cancellationToken)
                            ?? throw new WorkerFailedException($"The {name} listener closed before the worker connected.");
-                return new WorkerSession(name, listener, child, control, data, ready.Cpu);
+                return new WorkerSession(name, listener, child, control, data, ready.Cpu, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -210,27 +212,12 @@ internal sealed class WorkerSession : IPeerSession
         {
             // End of stream on the data connection tells the worker to report and exit.
             await Data.DisposeAsync();
-            using var deadline = new CancellationTokenSource(ExitTimeout);
-            try
-            {
-                while (await _control.ReceiveAsync(deadline.Token) is { } message)
-                {
-                    if (message is ResultMessage result)
-                    {
-                        Result = result;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IpcException or OperationCanceledException)
-            {
-            }
 
-            try
+            // After Ctrl+C or SIGTERM nobody wants the report, and a stuck worker could hold the exit up for 20 s: it is
+            // killed at once instead.
+            if (!_interrupted.IsCancellationRequested)
             {
-                await _child.Exited.WaitAsync(ExitTimeout);
-            }
-            catch (TimeoutException)
-            {
+                await CollectResultAsync();
             }
         }
         finally
@@ -238,6 +225,33 @@ internal sealed class WorkerSession : IPeerSession
             await _control.DisposeAsync();
             await _child.DisposeAsync(); // kills it if it is still there
             await _listener.DisposeAsync();
+        }
+    }
+
+    /// <summary>Reads the worker's report until its control channel ends, and waits for it to exit; each bounded.</summary>
+    private async Task CollectResultAsync()
+    {
+        using var deadline = new CancellationTokenSource(ExitTimeout);
+        try
+        {
+            while (await _control.ReceiveAsync(deadline.Token) is { } message)
+            {
+                if (message is ResultMessage result)
+                {
+                    Result = result;
+                }
+            }
+        }
+        catch (Exception e) when (e is IpcException or OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            await _child.Exited.WaitAsync(ExitTimeout);
+        }
+        catch (TimeoutException)
+        {
         }
     }
 
