@@ -28,7 +28,7 @@ public sealed class ScratchSpaceTests : IDisposable
             File.WriteAllText(At($"{name}/sub/data.csv"), "x\n");
         }
 
-        Assert.Empty(ScratchSpace.SweepStale(_root));
+        Assert.Empty(ScratchSpace.SweepStaleRuns(_root));
 
         Assert.Equal("x\n", File.ReadAllText(At("ipckit-2024-results/sub/data.csv")));
         Assert.Equal("x\n", File.ReadAllText(At($"ipckit-{DeadPid}-results/sub/data.csv")));
@@ -42,7 +42,7 @@ public sealed class ScratchSpaceTests : IDisposable
         File.WriteAllText(At($"ipckit-{DeadPid}-regularfile"), "keep");
         File.WriteAllText(At($"ipckit-{DeadPid}-0123abcd"), "keep");
 
-        Assert.Empty(ScratchSpace.SweepStale(_root));
+        Assert.Empty(ScratchSpace.SweepStaleRuns(_root));
 
         Assert.Equal("keep", File.ReadAllText(At("ipckit-27294-regularfile")));
         Assert.Equal("keep", File.ReadAllText(At($"ipckit-{DeadPid}-regularfile")));
@@ -61,7 +61,7 @@ public sealed class ScratchSpaceTests : IDisposable
         var real = ScratchSpace.Create(At("elsewhere"), DeadPid + 1);
         File.CreateSymbolicLink(At(Path.GetFileName(real.Path)), real.Path);
 
-        Assert.Empty(ScratchSpace.SweepStale(_root));
+        Assert.Empty(ScratchSpace.SweepStaleRuns(_root));
 
         Assert.Equal("x\n", File.ReadAllText(At("user/sub/data.csv")));
         Assert.NotNull(File.ResolveLinkTarget(At($"ipckit-{DeadPid}-0123abcd"), returnFinalTarget: false));
@@ -78,7 +78,7 @@ public sealed class ScratchSpaceTests : IDisposable
         File.Copy(Path.Combine(run.Path, ScratchSpace.MarkerName), Path.Combine(copy, ScratchSpace.MarkerName));
         File.WriteAllText(Path.Combine(copy, "data.csv"), "x\n");
 
-        var removed = ScratchSpace.SweepStale(_root);
+        var removed = ScratchSpace.SweepStaleRuns(_root);
 
         Assert.Equal([run.Path], removed);
         Assert.Equal("x\n", File.ReadAllText(Path.Combine(copy, "data.csv")));
@@ -95,7 +95,7 @@ public sealed class ScratchSpaceTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(run.Path, "link-to-user-dir"), At("user"));
         File.CreateSymbolicLink(Path.Combine(run.Path, "spool", "link-to-user-file"), At("user/data.csv"));
 
-        var removed = ScratchSpace.SweepStale(_root);
+        var removed = ScratchSpace.SweepStaleRuns(_root);
 
         Assert.Equal([run.Path], removed);
         Assert.False(Path.Exists(run.Path));
@@ -108,7 +108,7 @@ public sealed class ScratchSpaceTests : IDisposable
         using var mine = ScratchSpace.Create(_root, Environment.ProcessId);
         using var init = ScratchSpace.Create(_root, 1);
 
-        Assert.Empty(ScratchSpace.SweepStale(_root));
+        Assert.Empty(ScratchSpace.SweepStaleRuns(_root));
 
         Assert.True(Directory.Exists(mine.Path));
         Assert.True(Directory.Exists(init.Path));
@@ -122,7 +122,7 @@ public sealed class ScratchSpaceTests : IDisposable
         string marker = Path.Combine(run.Path, ScratchSpace.MarkerName);
         File.WriteAllText(marker, Regex.Replace(File.ReadAllText(marker), @"(?m)^start [0-9]+$", "start 1"));
 
-        Assert.Equal([run.Path], ScratchSpace.SweepStale(_root));
+        Assert.Equal([run.Path], ScratchSpace.SweepStaleRuns(_root));
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class ScratchSpaceTests : IDisposable
             run.ClaimSocket(path);
         }
 
-        var removed = ScratchSpace.SweepStale(_root);
+        var removed = ScratchSpace.SweepStaleRuns(_root);
 
         Assert.Equal([socket, run.Path], removed);
         Assert.False(Path.Exists(socket));

@@ -94,7 +94,7 @@ internal sealed partial class ScratchSpace : IDisposable
     /// </summary>
     public static IReadOnlyList<string> SweepStale()
     {
-        var removed = new List<string>(SweepStale(System.IO.Path.GetTempPath()));
+        var removed = new List<string>(SweepStaleRuns(System.IO.Path.GetTempPath()));
 
         // The sweeps of what killed runs leave outside $TMPDIR (the mmf transport's files in /dev/shm) are added here.
         return removed;
@@ -112,7 +112,7 @@ internal sealed partial class ScratchSpace : IDisposable
     /// $TMPDIR is normally sticky (/tmp is 1777), so once an entry is checked as ours no other user can swap it for
     /// something else before it is removed.
     /// </remarks>
-    internal static IReadOnlyList<string> SweepStale(string root)
+    internal static IReadOnlyList<string> SweepStaleRuns(string root)
     {
         var removed = new List<string>();
         string directory = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(root));
