@@ -189,7 +189,7 @@ internal sealed class WorkerSession : IPeerSession
     }
 
     /// <summary>An exception's message as a sentence of a longer message: capitalised, and ending in a full stop.</summary>
-    internal static string Sentence(string text)
+    private static string Sentence(string text)
     {
         text = text.Trim();
         if (text.Length == 0)
