@@ -98,7 +98,8 @@ public sealed class FaultDrillTests
 
         drill.Process.Signal(signal);
 
-        Assert.Equal(130, await drill.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        int code = await drill.Process.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(code == 130, $"exit code {code}, not 130\nstdout:\n{drill.Process.Stdout}\nstderr:\n{drill.Process.Stderr}");
         await drill.AssertNothingLeftAsync();
     }
 
