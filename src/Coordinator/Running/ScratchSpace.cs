@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using IpcKit.Transports;
 using IpcKit.Transports.NamedPipes;
+using IpcKit.Transports.SharedMemory;
 
 namespace IpcKit.Coordinator.Running;
 
@@ -92,7 +93,7 @@ internal sealed partial class ScratchSpace : IDisposable
     /// Removes what earlier runs left whose coordinator process is gone (killed with SIGKILL, or a machine crash).
     /// Returns what it removed, to be reported.
     /// </summary>
-    public static IReadOnlyList<string> SweepStale()
+    public static IReadOnlyList<string> SweepStale(string? mmfDirectory = null)
     {
         var removed = new List<string>(SweepStaleRuns(System.IO.Path.GetTempPath()));
 
@@ -151,6 +152,8 @@ internal sealed partial class ScratchSpace : IDisposable
             }
         }
 
+        // The mmf files of a killed run (issue 12): the transport removes only what it can prove is its own and dead.
+        removed.AddRange(new MmfTransport().RemoveStaleFiles(mmfDirectory));
         return removed;
     }
 
