@@ -97,7 +97,8 @@ internal sealed partial class ScratchSpace : IDisposable
     {
         var removed = new List<string>(SweepStaleRuns(System.IO.Path.GetTempPath()));
 
-        // The sweeps of what killed runs leave outside $TMPDIR (the mmf transport's files in /dev/shm) are added here.
+        // The mmf files of a killed run (issue 12): the transport removes only what it can prove is its own and dead.
+        removed.AddRange(new MmfTransport().RemoveStaleFiles(mmfDirectory));
         return removed;
     }
 
@@ -152,8 +153,6 @@ internal sealed partial class ScratchSpace : IDisposable
             }
         }
 
-        // The mmf files of a killed run (issue 12): the transport removes only what it can prove is its own and dead.
-        removed.AddRange(new MmfTransport().RemoveStaleFiles(mmfDirectory));
         return removed;
     }
 
