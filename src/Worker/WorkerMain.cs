@@ -11,7 +11,8 @@ internal static class WorkerMain
 
     /// <summary>
     /// Fault injection for IpcKit's own end-to-end tests, like a dummy child program: <c>fail-start</c> exits before
-    /// connecting; <c>hang</c> stops answering after 1000 messages. Unset in normal use.
+    /// connecting; <c>hang</c> stops answering after 1000 messages; <c>intrude</c> knocks with a wrong cookie and
+    /// with garbage before connecting to a remote coordinator (DataConnect). Unset in normal use.
     /// </summary>
     internal const string FaultVariable = "IPCKIT_WORKER_FAULT";
 
@@ -45,7 +46,7 @@ internal static class WorkerMain
                 return 1;
             }
 
-            await using IConnection data = await TransportRegistry.Default.ConnectAsync(Endpoint.Parse(configure.Endpoint));
+            await using IConnection data = await DataConnect.ConnectAsync(configure.Endpoint, fault);
             WatchCoordinator(control, data);
 
             var start = ProcessCounters.Read(Environment.ProcessId);

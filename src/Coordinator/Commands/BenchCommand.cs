@@ -105,6 +105,11 @@ internal static class BenchCommand
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
             PinOption, CpusOption, WaitOption, CapacityOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
         };
+        foreach (var option in Remote.RemoteOptions.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
     }
@@ -131,6 +136,22 @@ internal static class BenchCommand
         {
             stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return ExitCodes.BadArguments;
+        }
+
+        Remote.RemoteRun? remote;
+        try
+        {
+            (plan, remote) = await Remote.RemoteOptions.PrepareAsync(parse, plan, line => stderr.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), cancellationToken);
+        }
+        catch (UsageException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadArguments;
+        }
+        catch (Remote.RemoteSetupException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.TransportFailure;
         }
 
         foreach (string stale in ScratchSpace.SweepStale())
@@ -180,6 +201,7 @@ internal static class BenchCommand
             },
             Results = results,
             ReferenceRun = referenceRun,
+            Remote = remote,
         };
 
         var output = parse.GetValue(OutputOption);

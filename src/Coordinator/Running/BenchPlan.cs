@@ -51,6 +51,9 @@ internal sealed record BenchPlan(
         return Capacity is { } capacity ? endpoint.WithQueryValue("capacity", capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)) : endpoint;
     }
 
+    /// <summary>How workers are started: on this machine, or on another host with --remote (docs/remote.md).</summary>
+    public IWorkerLauncher Launcher { get; init; } = LocalWorkerLauncher.Instance;
+
     /// <summary>Set by --case-timeout.</summary>
     public TimeSpan? CaseTimeoutOverride { get; init; }
 

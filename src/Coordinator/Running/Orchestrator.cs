@@ -39,7 +39,7 @@ internal sealed class Orchestrator(BenchPlan plan, Action<string> progress)
             var endpoint = plan.EndpointFor(transport, scratch.Path);
             session = transport is IInProcessTransport
                 ? await InProcessPeer.StartAsync(transport, endpoint, configure, cancellationToken)
-                : await WorkerSession.StartAsync(transport, endpoint, configure, cancellationToken);
+                : await WorkerSession.StartAsync(transport, endpoint, configure, plan.Launcher, cancellationToken);
         }
         catch (WorkerFailedException e)
         {
