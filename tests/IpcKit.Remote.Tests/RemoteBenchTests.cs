@@ -7,7 +7,7 @@ namespace IpcKit.Remote.Tests;
 /// through a real sshd inside the namespace. The coordinator is the real ipckit; the remote side runs the same binary
 /// as `ipckit worker`.
 /// </summary>
-public sealed class RemoteBenchTests
+public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);
 
@@ -63,6 +63,7 @@ public sealed class RemoteBenchTests
         AssertNothingLost(json, expectedCases: 1);
         var latency = json.RootElement.GetProperty("results")[0].GetProperty("latency");
         long min = latency.GetProperty("minNs").GetInt64();
+        output.WriteLine($"{engine}, {link.How}: round trip min {min} ns, p50 {latency.GetProperty("p50Ns").GetInt64()} ns, p99 {latency.GetProperty("p99Ns").GetInt64()} ns");
         Assert.True(min >= 400_000, $"the fastest round trip took {min} ns over a link delayed 200 us each way ({link.How})");
     }
 

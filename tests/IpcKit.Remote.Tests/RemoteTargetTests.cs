@@ -39,6 +39,13 @@ public sealed class RemoteTargetTests
     }
 
     [Fact]
+    public void A_remote_ipckit_under_the_home_directory_is_left_for_the_remote_shell_to_expand()
+    {
+        var command = RemoteTarget.Parse("ssh://box").CommandFor(["~/.dotnet/tools/ipckit"], "worker");
+        Assert.Equal("exec ~/.dotnet/tools/ipckit worker", command.Arguments[^1]);
+    }
+
+    [Fact]
     public void An_exec_prefix_is_split_like_a_shell_and_the_worker_command_appended_as_words()
     {
         var command = RemoteTarget.Parse("exec:kubectl exec -i \"my pod\" --").CommandFor(["ipckit"], "worker");

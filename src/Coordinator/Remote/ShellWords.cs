@@ -68,8 +68,12 @@ internal static class ShellWords
         return words;
     }
 
-    /// <summary>Quotes one word so that a POSIX shell reads it back unchanged: 'it'\''s' for it's.</summary>
+    /// <summary>
+    /// Quotes one word so that a POSIX shell reads it back unchanged: 'it'\''s' for it's. A leading <c>~/</c> stays
+    /// unquoted, so that the remote shell expands it to the remote user's home (--remote-ipckit '~/.dotnet/tools/ipckit').
+    /// </summary>
     public static string Quote(string word) =>
+        word.StartsWith("~/", StringComparison.Ordinal) ? "~/" + Quote(word[2..]) :
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ',' or ':' or '=' or '@')
             ? word
             : "'" + word.Replace("'", @"'\''", StringComparison.Ordinal) + "'";
