@@ -30,6 +30,43 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Empty(await ns.PidsAsync());
     }
 
+    [Fact]
+    public async Task A_remote_side_that_shares_this_machines_network_is_reached_over_loopback_without_root()
+    {
+        // `env` runs its arguments right here: a "remote" with this machine's addresses, as a host-network container has.
+        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "-w", "latency", "--sizes", "64", "--quick", "-f", "json"]);
+        await ExpectExitAsync(run, 0);
+
+        using var json = JsonDocument.Parse(run.Stdout);
+        AssertNothingLost(json, expectedCases: 1);
+        Assert.Equal("127.0.0.1", json.RootElement.GetProperty("remote").GetProperty("dataAddress").GetString());
+        Assert.Contains("shares this machine's network", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Remote_takes_only_tcp_and_a_well_formed_target()
+    {
+        var (code, _, stderr) = await IpcKitProcess.RunAsync("bench", "-t", "unix", "--remote", "exec:env");
+        Assert.Equal(2, code);
+        Assert.Contains("--remote measures TCP between hosts", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = await IpcKitProcess.RunAsync("bench", "-t", "tcp", "--remote", "db1");
+        Assert.Equal(2, code);
+        Assert.Contains("neither ssh://", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = await IpcKitProcess.RunAsync("bench", "-t", "tcp", "--remote-bind", "10.0.0.1");
+        Assert.Equal(2, code);
+        Assert.Contains("go with --remote", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_remote_tool_gives_an_error_naming_both_tries_and_the_way_out()
+    {
+        var (code, _, stderr) = await IpcKitProcess.RunAsync("bench", "-t", "tcp", "--remote", "exec:env", "--remote-ipckit", "/nonexistent/ipckit");
+        Assert.Equal(3, code);
+        Assert.Contains("Cannot start ipckit on exec:env", stderr, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/ipckit", stderr, StringComparison.Ordinal);
+        Assert.Contains("--remote-ipckit", stderr, StringComparison.Ordinal);
+    }
+
     [NamespaceFact]
     public async Task A_quick_bench_through_ssh_to_an_sshd_in_the_namespace_works()
     {

@@ -22,6 +22,7 @@ internal sealed class CookieListener : IListener
     private readonly Action<string> _report;
     private int _handedOut;
     private int _disposed;
+    private int _dropped;
 
     /// <param name="inner">The transport's listener; this one owns and disposes it.</param>
     /// <param name="cookie">The cookie the right peer presents.</param>
@@ -39,8 +40,6 @@ internal sealed class CookieListener : IListener
 
     /// <summary>How many connections were dropped for not presenting the cookie.</summary>
     public int Dropped => Volatile.Read(ref _dropped);
-
-    private int _dropped;
 
     /// <summary>The first connection that presents the cookie; null once one was handed out or after dispose.</summary>
     public async ValueTask<IConnection?> AcceptAsync(CancellationToken cancellationToken = default)

@@ -20,8 +20,6 @@ internal sealed class RemoteLauncher(RemoteTarget target, IReadOnlyList<string> 
 
     public ChildCommand Command => target.CommandFor(ipckit, "worker");
 
-    public IPAddress Bind => bind;
-
     public async ValueTask<IListener> ListenAsync(ITransport transport, Endpoint endpoint, CancellationToken cancellationToken)
     {
         if (transport.Scheme != "tcp")
