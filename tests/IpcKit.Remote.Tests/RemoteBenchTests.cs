@@ -44,6 +44,14 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
     }
 
     [Fact]
+    public async Task The_table_names_the_host_the_workers_ran_on()
+    {
+        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "-w", "latency", "--sizes", "64", "--quick"]);
+        await ExpectExitAsync(run, 0);
+        Assert.Contains("workers on exec:env (ipckit ", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Remote_takes_only_tcp_and_a_well_formed_target()
     {
         var (code, _, stderr) = await IpcKitProcess.RunAsync("bench", "-t", "unix", "--remote", "exec:env");

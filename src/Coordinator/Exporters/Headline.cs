@@ -31,7 +31,11 @@ internal static class Headline
             (null, { } c) => $" · rings (mmf, thread): {ByteSize.Format(c)}",
             ({ } w, { } c) => $" · rings (mmf, thread): wait {w}, {ByteSize.Format(c)}",
         };
-        return $"{pin} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up{rings}";
+        // With --remote the worker's host is the other half of every figure: say which it was (docs/remote.md).
+        string remote = report.Remote is { } r
+            ? $" · workers on {r.Target} (ipckit {r.Environment.IpcKitVersion} · {r.Environment.CpuModel} · {r.Environment.Cores} cores · Linux {r.Environment.Kernel} · load {Format.Number(r.Environment.LoadAverage)})"
+            : "";
+        return $"{pin} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up{rings}{remote}";
     }
 
     /// <summary>What to say about the reference: missing, or what the ratios are against. Empty when nothing.</summary>
