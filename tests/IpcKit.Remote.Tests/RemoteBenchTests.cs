@@ -44,6 +44,24 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
     }
 
     [Fact]
+    public async Task A_fixed_port_from_remote_bind_serves_each_worker_in_turn()
+    {
+        // For a firewall with one port open: both workloads' workers connect to the same port, one after the other.
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "--remote-bind", $"127.0.0.1:{port}", "--sizes", "64", "--quick", "-f", "json"]);
+        await ExpectExitAsync(run, 0);
+        using var json = JsonDocument.Parse(run.Stdout);
+        AssertNothingLost(json, expectedCases: 2);
+        Assert.Equal($"127.0.0.1:{port}", json.RootElement.GetProperty("remote").GetProperty("dataAddress").GetString());
+    }
+
+    [Fact]
     public async Task The_table_names_the_host_the_workers_ran_on()
     {
         await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "-w", "latency", "--sizes", "64", "--quick"]);

@@ -89,7 +89,7 @@ internal static class RemoteOptions
         {
             Target = target.Display,
             Ipckit = command,
-            DataAddress = bind.ToString(),
+            DataAddress = port == 0 ? bind.ToString() : new IPEndPoint(bind, port).ToString(),
             Environment = description.Environment,
         };
         return (plan with { Launcher = launcher }, run);
@@ -120,7 +120,7 @@ internal sealed record RemoteRun
     /// <summary>The ipckit command run on the remote side (followed by `worker`).</summary>
     public required IReadOnlyList<string> Ipckit { get; init; }
 
-    /// <summary>The local address the data listeners bound.</summary>
+    /// <summary>The local address the data listeners bound, with the port when --remote-bind fixed one.</summary>
     public required string DataAddress { get; init; }
 
     /// <summary>The remote host's environment, as its ipckit measured it; the top-level environment is this machine's.</summary>
