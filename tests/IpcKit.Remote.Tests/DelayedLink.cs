@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace IpcKit.Remote.Tests;
 
 /// <summary>
-/// A namespace whose link delays every frame by a fixed time each way. With tc netem where the kernel has it
+/// A namespace whose link delays every frame by a fixed time each way, and optionally drops a share of them. With tc netem where the kernel has it
 /// (CONFIG_NET_SCH_NETEM); where it does not (some VM kernels, like this project's CI), with a TAP pair whose frames
 /// this test process carries across itself, holding each one for the delay: the same link in user space. Either way
 /// the worker's traffic crosses a link that is at least that slow, which is all the test claims.
@@ -22,27 +22,34 @@ internal sealed partial class DelayedLink : IAsyncDisposable
     /// <summary>The namespace at the far end of the delayed link.</summary>
     public NetworkNamespace Far { get; }
 
+    /// <summary>Frames the relay dropped so far, or null when netem does the work (and counts them itself).</summary>
+    public long? Dropped => _relay?.Dropped;
+
     /// <summary>How the delay is made, for failure messages.</summary>
     public string How { get; }
 
-    public static async Task<DelayedLink> CreateAsync(NetworkNamespace veth, TimeSpan delay)
+    /// <param name="veth">The veth-linked namespace to put netem on, when the kernel has it.</param>
+    /// <param name="delay">Added to each frame, each way.</param>
+    /// <param name="loss">The share of frames dropped, each way (0 to 1).</param>
+    public static async Task<DelayedLink> CreateAsync(NetworkNamespace veth, TimeSpan delay, double loss = 0)
     {
         string micros = $"{delay.TotalMicroseconds:0}us";
-        var netem = await ProgramRun.RunAsync("tc", ["qdisc", "add", "dev", veth.HostInterface, "root", "netem", "delay", micros], TimeSpan.FromSeconds(30));
+        string[] netemArgs = ["netem", "delay", micros, .. loss > 0 ? new[] { "loss", $"{loss * 100:0.##}%" } : []];
+        var netem = await ProgramRun.RunAsync("tc", ["qdisc", "add", "dev", veth.HostInterface, "root", .. netemArgs], TimeSpan.FromSeconds(30));
         if (netem.ExitCode == 0)
         {
-            await NetworkNamespace.RunAsync("tc", "-n", veth.Name, "qdisc", "add", "dev", veth.InnerInterface, "root", "netem", "delay", micros);
-            return new DelayedLink(veth, null, $"tc netem delay {micros} on both veth ends");
+            await NetworkNamespace.RunAsync("tc", ["-n", veth.Name, "qdisc", "add", "dev", veth.InnerInterface, "root", .. netemArgs]);
+            return new DelayedLink(veth, null, $"tc {string.Join(' ', netemArgs)} on both veth ends");
         }
 
         // No netem here: a second namespace, linked by two TAP devices that this process bridges with the delay.
         TapRelay? relay = null;
         var far = await NetworkNamespace.CreateAsync(async ns =>
         {
-            relay = new TapRelay(ns.HostInterface, ns.InnerInterface, delay);
+            relay = new TapRelay(ns.HostInterface, ns.InnerInterface, delay, loss);
             await NetworkNamespace.IpAsync("link", "set", ns.InnerInterface, "netns", ns.Name);
         });
-        return new DelayedLink(far, relay, $"tc netem is missing ({netem.Stderr.Trim()}), so a TAP pair relayed by the test holds each frame {micros}");
+        return new DelayedLink(far, relay, $"tc netem is missing ({netem.Stderr.Trim()}), so a TAP pair relayed by the test holds each frame {micros} and drops {loss:P0}");
     }
 
     public async ValueTask DisposeAsync()
@@ -65,14 +72,20 @@ internal sealed partial class DelayedLink : IAsyncDisposable
         private readonly CancellationTokenSource _stop = new();
         private readonly List<Thread> _threads = [];
 
-        public TapRelay(string a, string b, TimeSpan delay)
+        private readonly double _loss;
+        private long _dropped;
+
+        public TapRelay(string a, string b, TimeSpan delay, double loss)
         {
+            _loss = loss;
             _a = OpenTap(a);
             _b = OpenTap(b);
             long delayNs = (long)delay.TotalNanoseconds;
             Carry(_a, _b, delayNs);
             Carry(_b, _a, delayNs);
         }
+
+        public long Dropped => Interlocked.Read(ref _dropped);
 
         public void Dispose()
         {
@@ -102,7 +115,11 @@ internal sealed partial class DelayedLink : IAsyncDisposable
                     }
 
                     int n = (int)Read(from, buffer, (nuint)buffer.Length);
-                    if (n > 0)
+                    if (n > 0 && _loss > 0 && Random.Shared.NextDouble() < _loss)
+                    {
+                        Interlocked.Increment(ref _dropped);
+                    }
+                    else if (n > 0)
                     {
                         queue.Add((Now() + delayNs, buffer[..n]));
                     }

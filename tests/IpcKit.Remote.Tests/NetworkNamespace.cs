@@ -65,13 +65,6 @@ internal sealed class NetworkNamespace : IAsyncDisposable
     /// <summary>The --remote value that reaches the namespace without SSH.</summary>
     public string ExecTarget => $"exec:ip netns exec {Name}";
 
-    /// <summary>Adds <paramref name="delay"/> on both ends of the link with tc netem, so each way is delayed.</summary>
-    public async Task DelayBothWaysAsync(string delay)
-    {
-        await RunAsync("tc", "qdisc", "add", "dev", HostInterface, "root", "netem", "delay", delay);
-        await RunAsync("tc", "-n", Name, "qdisc", "add", "dev", InnerInterface, "root", "netem", "delay", delay);
-    }
-
     /// <summary>Takes the link down, as a pulled cable would.</summary>
     public Task CutAsync() => IpAsync("link", "set", HostInterface, "down");
 

@@ -130,6 +130,18 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.True(min >= 400_000, $"the fastest round trip took {min} ns over a link delayed 200 us each way ({link.How})");
     }
 
+    [NamespaceFact]
+    public async Task Over_a_link_that_drops_frames_TCP_retransmits_and_no_message_is_lost()
+    {
+        await using var ns = await NetworkNamespace.CreateAsync();
+        await using var link = await DelayedLink.CreateAsync(ns, TimeSpan.FromMicroseconds(50), loss: 0.02);
+        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", link.Far.ExecTarget, "--quick", "-f", "json"]);
+        await ExpectExitAsync(run, 0);
+        using var json = JsonDocument.Parse(run.Stdout);
+        AssertNothingLost(json, expectedCases: 4);
+        Assert.True(link.Dropped is null or > 0, $"the link dropped nothing ({link.How})");
+    }
+
     [NamespaceTheory]
     [InlineData("exec")]
     [InlineData("ssh")]
