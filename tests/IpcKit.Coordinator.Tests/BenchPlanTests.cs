@@ -1,3 +1,4 @@
+using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Workloads;
 using IpcKit.Transports.NamedPipes;
@@ -8,13 +9,13 @@ namespace IpcKit.Coordinator.Tests;
 /// <summary>What a bench plan puts into each case's endpoint.</summary>
 public sealed class BenchPlanTests
 {
-    private static BenchPlan Plan(string? wait, long? capacity) =>
-        new([], [], [64], new RunBudget(100, null, TimeSpan.Zero), PinMode.None, 0, -1, Quick: false) { Wait = wait, Capacity = capacity };
+    private static BenchPlan Plan(RingWait? wait, long? capacity) =>
+        new([], new RunBudget(100, null, TimeSpan.Zero), 5, PinMode.None, 0, -1, Quick: false) { Wait = wait, Capacity = capacity };
 
     [Fact]
     public void Ring_transports_get_the_wait_and_the_capacity_in_their_endpoint()
     {
-        var endpoint = Plan("spin", 8 << 20).EndpointFor(new MmfTransport(), "/tmp");
+        var endpoint = Plan(RingWait.Spin, 8 << 20).EndpointFor(new MmfTransport(), "/tmp");
         Assert.Equal("spin", endpoint.GetQueryValue("wait"));
         Assert.Equal("8388608", endpoint.GetQueryValue("capacity"));
     }
@@ -30,7 +31,7 @@ public sealed class BenchPlanTests
     [Fact]
     public void Other_transports_are_not_given_ring_options()
     {
-        var endpoint = Plan("spin", 8 << 20).EndpointFor(new NamedPipeTransport(), Path.GetTempPath());
+        var endpoint = Plan(RingWait.Spin, 8 << 20).EndpointFor(new NamedPipeTransport(), Path.GetTempPath());
         Assert.Empty(endpoint.Query);
     }
 }

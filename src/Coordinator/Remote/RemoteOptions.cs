@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using IpcKit.Coordinator.Commands;
+using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Running;
 
@@ -82,6 +83,13 @@ internal static class RemoteOptions
         if (description.Environment.IpcKitVersion != local.IpcKitVersion)
         {
             progress($"remote: note: the remote ipckit is {description.Environment.IpcKitVersion}, this one {local.IpcKitVersion}.");
+        }
+
+        if (plan.Pin != PinMode.None)
+        {
+            // --pin places two threads on this machine's CPUs; one of them now runs on another host.
+            progress($"remote: threads are not pinned (--pin {plan.Pin.ToString().ToLowerInvariant()} places both on this machine's CPUs, and the worker runs elsewhere).");
+            plan = plan with { Pin = PinMode.None };
         }
 
         var launcher = new RemoteLauncher(target, command, bind, port, line => progress($"remote: {line}"));
