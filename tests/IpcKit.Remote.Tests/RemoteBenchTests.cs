@@ -34,7 +34,7 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
     public async Task A_remote_side_that_shares_this_machines_network_is_reached_over_loopback_without_root()
     {
         // `env` runs its arguments right here: a "remote" with this machine's addresses, as a host-network container has.
-        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "-w", "latency", "--sizes", "64", "--quick", "-f", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "-w", "latency", "--sizes", "64", "--quick", "-f", "json", "--trials", "1"]);
         await ExpectExitAsync(run, 0);
 
         using var json = JsonDocument.Parse(run.Stdout);
@@ -54,7 +54,7 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "--remote-bind", $"127.0.0.1:{port}", "--sizes", "64", "--quick", "-f", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "--remote-bind", $"127.0.0.1:{port}", "--sizes", "64", "--quick", "-f", "json", "--trials", "1"]);
         await ExpectExitAsync(run, 0);
         using var json = JsonDocument.Parse(run.Stdout);
         AssertNothingLost(json, expectedCases: 2);
@@ -64,9 +64,9 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
     [Fact]
     public async Task The_table_names_the_host_the_workers_ran_on()
     {
-        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "-w", "latency", "--sizes", "64", "--quick"]);
+        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "-w", "latency", "--sizes", "64", "--quick", "--trials", "1"]);
         await ExpectExitAsync(run, 0);
-        Assert.Contains("workers on exec:env (ipckit ", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("workers on exec:env: ipckit ", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
         await using var sshd = engine == "ssh" ? await Sshd.StartAsync(link.Far) : null;
         string target = sshd is null ? link.Far.ExecTarget : $"ssh://root@{link.Far.InnerAddress}";
         await using var run = IpcKitProcess.Start(
-            ["bench", "-t", "tcp", "--remote", target, "-w", "latency", "--sizes", "64", "--quick", "-f", "json"], sshd?.Environment);
+            ["bench", "-t", "tcp", "--remote", target, "-w", "latency", "--sizes", "64", "--quick", "-f", "json", "--trials", "1"], sshd?.Environment);
         await ExpectExitAsync(run, 0);
 
         using var json = JsonDocument.Parse(run.Stdout);
@@ -135,7 +135,7 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
     {
         await using var ns = await NetworkNamespace.CreateAsync();
         await using var link = await DelayedLink.CreateAsync(ns, TimeSpan.FromMicroseconds(50), loss: 0.02);
-        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", link.Far.ExecTarget, "--quick", "-f", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", link.Far.ExecTarget, "--quick", "-f", "json", "--trials", "1"]);
         await ExpectExitAsync(run, 0);
         using var json = JsonDocument.Parse(run.Stdout);
         AssertNothingLost(json, expectedCases: 4);
@@ -179,7 +179,7 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
         await using var ns = await NetworkNamespace.CreateAsync();
         // The worker knocks with a wrong cookie and with garbage first, and fails unless the coordinator drops both.
         await using var run = IpcKitProcess.Start(
-            ["bench", "-t", "tcp", "--remote", ns.ExecTarget, "-w", "latency", "--sizes", "64", "--quick", "-f", "json"],
+            ["bench", "-t", "tcp", "--remote", ns.ExecTarget, "-w", "latency", "--sizes", "64", "--quick", "-f", "json", "--trials", "1"],
             new Dictionary<string, string> { ["IPCKIT_WORKER_FAULT"] = "intrude" });
         await ExpectExitAsync(run, 0);
 
