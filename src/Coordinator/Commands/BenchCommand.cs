@@ -122,6 +122,11 @@ internal static class BenchCommand
             TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption,
             OutputDirOption, ProgressOption,
         };
+        foreach (var option in Remote.RemoteOptions.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
     }
@@ -153,6 +158,22 @@ internal static class BenchCommand
             return ExitCodes.BadArguments;
         }
 
+        Remote.RemoteRun? remote;
+        try
+        {
+            (plan, remote) = await Remote.RemoteOptions.PrepareAsync(parse, plan, line => stderr.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), cancellationToken);
+        }
+        catch (UsageException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadArguments;
+        }
+        catch (Remote.RemoteSetupException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.TransportFailure;
+        }
+
         foreach (string stale in ScratchSpace.SweepStale(plan.MmfDirectory))
         {
             stderr.MarkupLine($"[yellow]note:[/] removed {Markup.Escape(stale)}, left by an ipckit run that no longer exists.");
@@ -170,7 +191,7 @@ internal static class BenchCommand
             return ExitCodes.Interrupted;
         }
 
-        var report = ReportOf(plan, environment, outcome);
+        var report = ReportOf(plan, environment, outcome) with { Remote = remote };
         var results = report.Results;
 
         var output = parse.GetValue(OutputOption);
