@@ -19,10 +19,12 @@ internal sealed class PeerSession : IPeerSession
     private readonly RunningChild _child;
     private readonly StreamReader _stdout;
     private readonly StreamWriter _stdin;
+    private readonly CancellationToken _interrupted;
     private int _disposed;
 
-    private PeerSession(PeerKind peer, RunningChild child, StreamReader stdout, IOrderClient client, Endpoint endpoint)
+    private PeerSession(PeerKind peer, RunningChild child, StreamReader stdout, IOrderClient client, Endpoint endpoint, CancellationToken interrupted)
     {
+        _interrupted = interrupted;
         Peer = peer;
         _child = child;
         _stdout = stdout;
@@ -93,7 +95,7 @@ internal sealed class PeerSession : IPeerSession
                 throw new WorkerFailedException($"The {peer.Name} client could not reach its worker: {e.Message}{await WorkerSession.StderrOf(child)}", e);
             }
 
-            return new PeerSession(peer, child, stdout, client, Endpoint.Create(peer.Name, address));
+            return new PeerSession(peer, child, stdout, client, Endpoint.Create(peer.Name, address), cancellationToken);
         }
         catch
         {
@@ -121,7 +123,7 @@ internal sealed class PeerSession : IPeerSession
     }
 
     public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null) =>
-        WorkerSession.ExplainAsync(_child, $"The {Transport} worker", $"The {Transport} call", failure, hung);
+        WorkerSession.ExplainAsync(_child, $"The {Transport} worker", $"The {Transport} call", $"The {Transport} call", failure, hung);
 
     public async ValueTask DisposeAsync()
     {
@@ -133,9 +135,13 @@ internal sealed class PeerSession : IPeerSession
         try
         {
             Client.Dispose();
-            // End of file on its stdin tells the worker to stop its server, remove its socket and exit.
+            // End of file on its stdin tells the worker to stop its server, remove its socket and exit. After Ctrl+C or
+            // SIGTERM nobody waits for that: the worker is killed at once (below), as WorkerSession does.
             _stdin.Dispose();
-            await _child.Exited.WaitAsync(ExitTimeout);
+            if (!_interrupted.IsCancellationRequested)
+            {
+                await _child.Exited.WaitAsync(ExitTimeout);
+            }
         }
         catch (Exception e) when (e is TimeoutException or IOException)
         {

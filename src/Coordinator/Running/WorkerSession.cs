@@ -16,11 +16,15 @@ internal sealed class WorkerSession : IPeerSession
     private readonly IListener _listener;
     private readonly RunningChild _child;
     private readonly ControlChannel _control;
+    private readonly CancellationToken _interrupted;
+    private readonly IWorkerLauncher _launcher;
     private int _disposed;
 
-    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu)
+    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, IWorkerLauncher launcher, CancellationToken interrupted)
     {
+        _interrupted = interrupted;
         Transport = transport;
+        _launcher = launcher;
         _listener = listener;
         _child = child;
         _control = control;
@@ -34,7 +38,8 @@ internal sealed class WorkerSession : IPeerSession
 
     public int WorkerPid => _child.Id;
 
-    int? IPeerSession.WorkerPid => WorkerPid;
+    // A remote worker's process is on another host; the local child is only its engine (ssh, kubectl…).
+    int? IPeerSession.WorkerPid => _launcher.IsRemote ? null : WorkerPid;
 
     public int WorkerCpu { get; }
 
@@ -43,6 +48,14 @@ internal sealed class WorkerSession : IPeerSession
 
     /// <summary>The worker's final report, available after dispose when it exited cleanly.</summary>
     public ResultMessage? Result { get; private set; }
+
+    /// <summary>
+    /// The runtime's debugger pipes (<c>clr-debug-pipe-PID-*</c>) and diagnostics socket (<c>dotnet-diagnostic-PID-*</c>),
+    /// which the runtime creates in $TMPDIR at start and removes only at a clean exit: a worker killed with SIGKILL would
+    /// leave them behind (issue 12, item 10). A worker needs neither, so they are off unless the user's environment
+    /// chooses otherwise (to attach a debugger or dotnet-trace to a worker, set them to 1).
+    /// </summary>
+    internal static readonly string[] DiagnosticsSwitches = ["DOTNET_EnableDiagnostics_Debugger", "DOTNET_EnableDiagnostics_IPC"];
 
     /// <summary>Asks the worker for its CPU counters over the control channel and waits for the answer (10 s at most).</summary>
     public ProcessCounters? ReadCounters()
@@ -68,18 +81,26 @@ internal sealed class WorkerSession : IPeerSession
     /// <summary>The command that starts a worker: the apphost beside this program, or `dotnet IpcKit.Worker.dll`.</summary>
     internal static ChildCommand WorkerCommand() => CommandFor(AppContext.BaseDirectory, "IpcKit.Worker");
 
-    /// <summary>The command that starts program <paramref name="name"/> of <paramref name="dir"/>: its apphost, or `dotnet NAME.dll`.</summary>
+    /// <summary>
+    /// The command that starts program <paramref name="name"/> of <paramref name="dir"/>: its apphost, or
+    /// `dotnet NAME.dll`; with the runtime's debugger and diagnostics IPC off (<see cref="DiagnosticsSwitches"/>).
+    /// </summary>
     internal static ChildCommand CommandFor(string dir, string name)
     {
         string apphost = Path.Combine(dir, name);
-        if (File.Exists(apphost))
+        string dll = Path.Combine(dir, name + ".dll");
+        var command = File.Exists(apphost)
+            ? new ChildCommand(apphost)
+            : new ChildCommand(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet").WithArguments(dll);
+        foreach (string diagnostics in DiagnosticsSwitches)
         {
-            return new ChildCommand(apphost);
+            if (Environment.GetEnvironmentVariable(diagnostics) is null && Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") is null)
+            {
+                command = command.WithEnvironment(diagnostics, "0");
+            }
         }
 
-        string dll = Path.Combine(dir, name + ".dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet";
-        return new ChildCommand(dotnet).WithArguments(dll);
+        return command;
     }
 
     /// <summary>
@@ -100,14 +121,18 @@ internal sealed class WorkerSession : IPeerSession
         return host is not null && File.Exists(host) ? host : null;
     }
 
+    public static Task<WorkerSession> StartAsync(
+        ITransport transport, Endpoint endpoint, ConfigureMessage template, CancellationToken cancellationToken) =>
+        StartAsync(transport, endpoint, template, LocalWorkerLauncher.Instance, cancellationToken);
+
     public static async Task<WorkerSession> StartAsync(
-        ITransport transport, Endpoint endpoint, ConfigureMessage template, CancellationToken cancellationToken)
+        ITransport transport, Endpoint endpoint, ConfigureMessage template, IWorkerLauncher launcher, CancellationToken cancellationToken)
     {
         string name = transport.Scheme;
         IListener listener;
         try
         {
-            listener = await transport.ListenAsync(endpoint, cancellationToken);
+            listener = await launcher.ListenAsync(transport, endpoint, cancellationToken);
         }
         catch (IpcException e)
         {
@@ -118,9 +143,9 @@ internal sealed class WorkerSession : IPeerSession
         ControlChannel? control = null;
         try
         {
-            child = WorkerCommand()
-                .WithEnvironment("DOTNET_gcServer", "0")
-                .Start(whileStarting: () => (listener as IHandleInheritingListener)?.DisposeLocalCopyOfClientHandles());
+            // This machine's CPU numbers mean nothing to a worker on another host: it is not pinned.
+            template = launcher.IsRemote ? template with { Cpu = -1 } : template;
+            child = launcher.Command.Start(whileStarting: () => (listener as IHandleInheritingListener)?.DisposeLocalCopyOfClientHandles());
             control = new ControlChannel(child.StandardOutput, child.StandardInput);
             control.Send(template with { Endpoint = listener.Endpoint.ToString() });
 
@@ -135,7 +160,7 @@ internal sealed class WorkerSession : IPeerSession
             {
                 var data = await accept.WaitAsync(HandshakeTimeout, cancellationToken)
                            ?? throw new WorkerFailedException($"The {name} listener closed before the worker connected.");
-                return new WorkerSession(name, listener, child, control, data, ready.Cpu);
+                return new WorkerSession(name, listener, child, control, data, ready.Cpu, launcher, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -147,7 +172,7 @@ internal sealed class WorkerSession : IPeerSession
                 _ when first == child.Exited => $"it exited with code {await child.Exited}{SignalName(await child.Exited)}",
                 _ => $"it did not connect within {HandshakeTimeout.TotalSeconds:0} s",
             };
-            throw new WorkerFailedException($"The {name} worker failed to start: {why}.{await StderrOf(child)}");
+            throw new WorkerFailedException($"The {name} worker{launcher.Where} failed to start: {why.TrimEnd('.')}.{await StderrOf(child)}");
         }
         catch
         {
@@ -168,7 +193,7 @@ internal sealed class WorkerSession : IPeerSession
 
     /// <summary>Turns a failure seen on the data connection into a message about the worker: did it die, and what did it say.</summary>
     public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null) =>
-        ExplainAsync(_child, $"The {Transport} worker", $"The {Transport} transport", failure, hung);
+        ExplainAsync(_child, $"The {Transport} worker{_launcher.Where}", $"The {Transport} connection", $"The {Transport} transport{_launcher.Where}", failure, hung);
 
     /// <summary>
     /// What happened to a worker process <paramref name="child"/> when its case failed with <paramref name="failure"/>:
@@ -176,8 +201,10 @@ internal sealed class WorkerSession : IPeerSession
     /// tail of its stderr.
     /// </summary>
     /// <param name="worker">How to name the worker, e.g. "The unix worker".</param>
+    /// <param name="connection">How to name what reported the failure when the worker died, e.g. "The unix connection".</param>
     /// <param name="channel">How to name what failed while the worker lives, e.g. "The unix transport".</param>
-    internal static async Task<WorkerFailedException> ExplainAsync(RunningChild child, string worker, string channel, Exception failure, string? hung)
+    internal static async Task<WorkerFailedException> ExplainAsync(
+        RunningChild child, string worker, string connection, string channel, Exception failure, string? hung)
     {
         if (hung is not null)
         {
@@ -197,11 +224,26 @@ internal sealed class WorkerSession : IPeerSession
         if (child.Exited.IsCompleted)
         {
             int code = await child.Exited;
+            // A closed connection is what a dead worker leaves; any other failure of the connection is worth its own sentence.
+            string seen = failure is ConnectionClosedException ? "" : $" {connection} reported: {Sentence(failure.Message)}";
             return new WorkerFailedException(
-                $"{worker} (pid {child.Id}) died during the run: exit code {code}{SignalName(code)}. {failure.Message}{await StderrOf(child)}", failure);
+                $"{worker} (pid {child.Id}) died during the run: exit code {code}{SignalName(code)}.{seen}{await StderrOf(child)}", failure);
         }
 
-        return new WorkerFailedException($"{channel} failed during the run: {failure.Message}{await StderrOf(child)}", failure);
+        return new WorkerFailedException($"{channel} failed during the run: {Sentence(failure.Message)}{await StderrOf(child)}", failure);
+    }
+
+    /// <summary>An exception's message as a sentence of a longer message: capitalised, and ending in a full stop.</summary>
+    private static string Sentence(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0)
+        {
+            return "";
+        }
+
+        text = char.ToUpperInvariant(text[0]) + text[1..];
+        return text[^1] is '.' or '!' or '?' ? text : text + ".";
     }
 
     public async ValueTask DisposeAsync()
@@ -215,27 +257,12 @@ internal sealed class WorkerSession : IPeerSession
         {
             // End of stream on the data connection tells the worker to report and exit.
             await Data.DisposeAsync();
-            using var deadline = new CancellationTokenSource(ExitTimeout);
-            try
-            {
-                while (await _control.ReceiveAsync(deadline.Token) is { } message)
-                {
-                    if (message is ResultMessage result)
-                    {
-                        Result = result;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IpcException or OperationCanceledException)
-            {
-            }
 
-            try
+            // After Ctrl+C or SIGTERM nobody wants the report, and a stuck worker could hold the exit up for 20 s: it is
+            // killed at once instead.
+            if (!_interrupted.IsCancellationRequested)
             {
-                await _child.Exited.WaitAsync(ExitTimeout);
-            }
-            catch (TimeoutException)
-            {
+                await CollectResultAsync();
             }
         }
         finally
@@ -243,6 +270,33 @@ internal sealed class WorkerSession : IPeerSession
             await _control.DisposeAsync();
             await _child.DisposeAsync(); // kills it if it is still there
             await _listener.DisposeAsync();
+        }
+    }
+
+    /// <summary>Reads the worker's report until its control channel ends, and waits for it to exit; each bounded.</summary>
+    private async Task CollectResultAsync()
+    {
+        using var deadline = new CancellationTokenSource(ExitTimeout);
+        try
+        {
+            while (await _control.ReceiveAsync(deadline.Token) is { } message)
+            {
+                if (message is ResultMessage result)
+                {
+                    Result = result;
+                }
+            }
+        }
+        catch (Exception e) when (e is IpcException or OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            await _child.Exited.WaitAsync(ExitTimeout);
+        }
+        catch (TimeoutException)
+        {
         }
     }
 

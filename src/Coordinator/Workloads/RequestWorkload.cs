@@ -5,6 +5,7 @@ using IpcKit.Protocol;
 using IpcKit.Protocol.Samples;
 using IpcKit.Transports;
 using IpcKit.Transports.MessagePack;
+using MessagePack;
 
 namespace IpcKit.Coordinator.Workloads;
 
@@ -30,32 +31,33 @@ internal sealed class RequestWorkload : Workload
 
     public override TrialMeasurement Run(TrialContext context)
     {
+        var options = MessagePackFrames.DefaultOptions;
         if (context.Peer is { } peer)
         {
-            // A framework peer: its own client encodes, calls and decodes. Bytes are not counted: the framework's
-            // envelope is its own business.
-            return Measure(context, order => (peer.Place(order), 0));
+            // A framework peer: its own client encodes (with the same MessagePack options), calls and decodes. Bytes
+            // are not counted: the framework's envelope is its own business.
+            return Measure(context, options, order => (peer.Place(order), 0));
         }
 
         var data = context.Data;
-        var options = OrderReceiptFormatter.Options;
         var buffer = new ArrayBufferWriter<byte>(1024);
-        return Measure(context, order =>
+        return Measure(context, options, order =>
         {
             buffer.ResetWrittenCount();
-            MessagePackSerializer.Serialize<Order?>(buffer, order, options);
+            MessagePackSerializer.Serialize(buffer, order, options);
             data.Send(buffer.WrittenSpan);
             var reply = data.Receive() ?? throw new ConnectionClosedException("The worker closed the connection in the middle of the run.");
-            return (MessagePackSerializer.Deserialize<OrderReceipt?>(reply, options), buffer.WrittenCount + reply.Length);
+            return (MessagePackFrames.Read<OrderReceipt?>(reply, options), buffer.WrittenCount + reply.Length);
         });
     }
 
     /// <summary>
-    /// Warms up to steady state, then times <paramref name="roundTrip"/> on each order until the budget is spent: the
-    /// same orders, the same timing and the same check of every receipt over a connection or through a framework peer.
+    /// Warms the serializers and then the round trip up to steady state, then times <paramref name="roundTrip"/> on each
+    /// order until the budget is spent: the same orders, the same timing and the same check of every receipt over a
+    /// connection or through a framework peer.
     /// </summary>
     /// <param name="roundTrip">Places an order; returns the receipt and the payload bytes moved both ways.</param>
-    private static TrialMeasurement Measure(TrialContext context, Func<Order, (OrderReceipt? Receipt, int Bytes)> roundTrip)
+    private static TrialMeasurement Measure(TrialContext context, MessagePackSerializerOptions options, Func<Order, (OrderReceipt? Receipt, int Bytes)> roundTrip)
     {
         var budget = context.Budget;
         var orders = Enumerable.Range(0, Distinct).Select(Order.Sample).ToArray();
@@ -63,6 +65,7 @@ internal sealed class RequestWorkload : Workload
         long bytes = 0;
         long sequence = 0;
 
+        SerializerWarmup.Run(options);
         var warmup = SteadyState.Run(budget.WarmupCap, target =>
         {
             long n = 0;

@@ -9,13 +9,18 @@ internal static class JsonRpcOrders
 {
     public const string PlaceMethod = "Place";
 
-    /// <summary>Starts JSON-RPC on <paramref name="stream"/>: MessagePack formatter, length-header framing.</summary>
+    /// <summary>
+    /// Starts JSON-RPC on <paramref name="stream"/>: MessagePack formatter, length-header framing. The formatter's user
+    /// data (the order and the receipt) goes through MessagePack-CSharp with <see cref="OrderCodec.Options"/>, the
+    /// standard resolver with untrusted-data security: inside the JSON-RPC envelope the order is the same MessagePack
+    /// value the bare transports carry.
+    /// </summary>
     /// <param name="stream">The connection; the returned object owns it.</param>
     /// <param name="target">The object whose methods answer requests (the server's), or null for a client.</param>
     public static global::StreamJsonRpc.JsonRpc Attach(Stream stream, object? target)
     {
         var formatter = new MessagePackFormatter();
-        formatter.SetMessagePackSerializerOptions(OrderMessagePack.Options);
+        formatter.SetMessagePackSerializerOptions(OrderCodec.Options);
         var rpc = new global::StreamJsonRpc.JsonRpc(new LengthHeaderMessageHandler(stream, stream, formatter));
         if (target is not null)
         {

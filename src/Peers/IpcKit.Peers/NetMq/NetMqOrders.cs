@@ -151,9 +151,10 @@ internal sealed class NetMqOrderServer : IDisposable
                     OrderCodec.WriteReceipt(buffer, OrderReceipt.For(OrderCodec.ReadOrder(new ReadOnlySequence<byte>(request))));
                 }
             }
-            catch (IpcKit.Transports.IpcException)
+            catch (Exception e) when (e is IpcKit.Transports.ProtocolViolationException or MessagePack.MessagePackSerializationException)
             {
-                // Not an order: the empty answer below tells a bad client it was bad.
+                // Not one order (what MessagePackFrames.Read reports, or MessagePack-CSharp itself): the empty answer
+                // below tells a bad client it was bad.
                 buffer.ResetWrittenCount();
             }
 
