@@ -20,7 +20,7 @@ public sealed class BenchTests : IDisposable
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
         var root = json.RootElement;
         Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
-        Assert.Equal(5, root.GetProperty("settings").GetProperty("trials").GetInt32());
+        Assert.Equal(7, root.GetProperty("settings").GetProperty("trials").GetInt32());
         var env = root.GetProperty("environment");
         foreach (string key in new[] { "cpuModel", "cores", "os", "dotNet" })
         {
@@ -49,7 +49,7 @@ public sealed class BenchTests : IDisposable
                     Assert.True(r.GetProperty("bytesPerSecond").GetDouble() > 0);
                     Assert.Equal("split", r.GetProperty("pin").GetString()); // the default placement on a machine with two CPUs
                     var trials = r.GetProperty("trials").EnumerateArray().ToList();
-                    Assert.Equal(5, trials.Count);
+                    Assert.Equal(7, trials.Count);
                     Assert.Equal(r.GetProperty("operations").GetInt64(), trials.Sum(t => t.GetProperty("operations").GetInt64()));
                     var p50s = trials.Select(t => t.GetProperty("latency").GetProperty("p50Ns").GetDouble()).ToList();
                     var estimate = r.GetProperty("p50");
