@@ -40,10 +40,22 @@ internal sealed record ComparisonRow
     /// </summary>
     public double? PValue { get; init; }
 
+    /// <summary>
+    /// <see cref="PValue"/> adjusted for testing every gated row of the comparison at once (Holm's step-down method), so
+    /// that the chance of a false alarm anywhere in the comparison stays at 5%, however many rows it has.
+    /// </summary>
+    public double? AdjustedPValue { get; init; }
+
+    /// <summary>True when the gated figure's median got worse by more than the threshold.</summary>
+    public bool OverThreshold { get; init; }
+
     /// <summary>The noise of the gated figure: the wider relative half-width of the two files' 95% intervals (0.1 is ±10%).</summary>
     public double? Noise { get; init; }
 
-    /// <summary>True when <see cref="Worse"/> is over the threshold and the trials are apart from the threshold line, or the case failed now and did not before.</summary>
+    /// <summary>
+    /// True when <see cref="Worse"/> is over the threshold and the trials are apart from the threshold line
+    /// (<see cref="AdjustedPValue"/> below 0.05), or the case failed now and did not before.
+    /// </summary>
     public bool Regressed { get; init; }
 
     /// <summary>True when <see cref="Worse"/> is over the threshold but the trials are not apart: not a verdict either way.</summary>
@@ -58,8 +70,8 @@ internal sealed record ComparisonRow
 /// the native twin of a result it compares the ratios to it (per pair of trials), so that results from machines of
 /// different speed, or the same machine on a busier day, still compare; otherwise, or with <c>absolute</c>, the raw
 /// figures. A row regresses only when its gated figure is worse by more than the threshold and significantly so: the
-/// current trials are apart (<see cref="MannWhitney"/>) from the baseline's moved by the threshold; worse by more but
-/// not significantly beyond the threshold is "inconclusive".
+/// current trials are apart (<see cref="MannWhitney"/>, Holm-adjusted over the rows) from the baseline's moved by the
+/// threshold; worse by more but not significantly beyond the threshold is "inconclusive".
 /// </summary>
 internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyList<ComparisonRow> Rows)
 {
@@ -79,7 +91,33 @@ internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyLis
 
         var seen = now.Select(Key).ToHashSet();
         rows.AddRange(before.Values.Where(b => !seen.Contains(Key(b))).Select(b => Only(b.Result, "only in the baseline")));
-        return new Comparison(absolute, threshold, rows);
+        return new Comparison(absolute, threshold, Holm(rows));
+    }
+
+    /// <summary>
+    /// Holm's step-down adjustment over the rows that were tested: with p-values sorted ascending p(1) … p(m), the
+    /// adjusted p(i) is the largest of (m − j + 1) · p(j) for j ≤ i, capped at 1. A gate that fails when any of 16 rows
+    /// is significant would otherwise raise a false alarm far more often than 5% of the time. Only then is a row over
+    /// the threshold a regression; otherwise it is inconclusive.
+    /// </summary>
+    private static List<ComparisonRow> Holm(List<ComparisonRow> rows)
+    {
+        var tested = rows.Select((row, index) => (row, index)).Where(x => x.row.PValue is not null).OrderBy(x => x.row.PValue).ToList();
+        double running = 0;
+        for (int i = 0; i < tested.Count; i++)
+        {
+            var (row, index) = tested[i];
+            running = Math.Max(running, Math.Min(1, (tested.Count - i) * row.PValue!.Value));
+            bool apart = running < MannWhitney.Alpha;
+            rows[index] = row with
+            {
+                AdjustedPValue = running,
+                Regressed = row.OverThreshold && apart,
+                Inconclusive = row.OverThreshold && !apart,
+            };
+        }
+
+        return rows;
     }
 
     private static (string, string, int) Key(RowSummary r) => (r.Result.Transport, r.Result.Workload, r.Result.MessageSize);
@@ -137,16 +175,13 @@ internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyLis
         // of that run a little and can make two runs "different"; it rarely moves them past the threshold.
         double line = threshold is not { } th ? 1 : gate == "throughput" ? Math.Max(0, 1 - th) : 1 + th;
         double p = MannWhitney.TwoSidedP([.. before.Select(v => v * line)], now);
-        bool over = threshold is { } t && worse is { } w && w > t;
-        bool apart = p < MannWhitney.Alpha;
         return row with
         {
             Gate = gate,
             Worse = worse,
-            PValue = p,
+            PValue = worse is null ? null : p,
+            OverThreshold = threshold is { } t && worse is { } w && w > t,
             Noise = Math.Max(eb is null ? 0 : Estimates.RelativeHalfWidth(eb), ec is null ? 0 : Estimates.RelativeHalfWidth(ec)),
-            Regressed = over && apart,
-            Inconclusive = over && !apart,
             Note = worse is null ? $"no {gate} figure in both results" : null,
         };
     }
