@@ -71,6 +71,11 @@ internal static class BenchCommand
         Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: 1MiB.",
     };
 
+    private static readonly Option<DirectoryInfo?> MmfDirOption = new("--mmf-dir")
+    {
+        Description = "Directory (a tmpfs) for the mmf transport's files, instead of /dev/shm, for example when /dev/shm is small or full.",
+    };
+
     private static readonly Option<string?> CaseTimeoutOption = new("--case-timeout")
     {
         Description = "How long one case may run before its worker is declared hung and killed. Default: the case's duration + warm-up + 30s (120s with --iterations).",
@@ -103,7 +108,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            PinOption, CpusOption, WaitOption, CapacityOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
+            PinOption, CpusOption, WaitOption, CapacityOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -133,7 +138,7 @@ internal static class BenchCommand
             return ExitCodes.BadArguments;
         }
 
-        foreach (string stale in ScratchSpace.SweepStale())
+        foreach (string stale in ScratchSpace.SweepStale(plan.MmfDirectory))
         {
             stderr.MarkupLine($"[yellow]note:[/] removed {Markup.Escape(stale)}, left by an ipckit run that no longer exists.");
         }
@@ -270,6 +275,9 @@ internal static class BenchCommand
                 ? wait.ToLowerInvariant() is "spin" or "backoff" or "block" ? wait.ToLowerInvariant() : throw new UsageException($"Unknown --wait '{wait}'. Valid: spin, backoff, block.")
                 : null,
             Capacity = parse.GetValue(CapacityOption) is { } capacity ? OptionParsing.Capacity(capacity) : null,
+            MmfDirectory = parse.GetValue(MmfDirOption) is { } mmfDir
+                ? mmfDir.Exists ? mmfDir.FullName : throw new UsageException($"--mmf-dir {mmfDir} is not an existing directory.")
+                : null,
         };
     }
 }

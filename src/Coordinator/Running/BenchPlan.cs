@@ -34,10 +34,18 @@ internal sealed record BenchPlan(
     /// <summary>The ring size in bytes for ring transports (mmf, thread), per direction; null for their default (1 MiB).</summary>
     public long? Capacity { get; init; }
 
-    /// <summary>A fresh endpoint for a case, carrying the options that travel in the endpoint (wait strategy, ring size).</summary>
+    /// <summary>Where mmf puts its files (--mmf-dir); null for its default, /dev/shm.</summary>
+    public string? MmfDirectory { get; init; }
+
+    /// <summary>A fresh endpoint for a case, carrying the options that travel in the endpoint (wait strategy, ring size, mmf directory).</summary>
     public Endpoint EndpointFor(ITransport transport, string scratchDirectory)
     {
         var endpoint = transport.CreateEphemeralEndpoint(scratchDirectory);
+        if (MmfDirectory is not null && transport.Scheme == "mmf")
+        {
+            endpoint = endpoint.WithQueryValue("dir", MmfDirectory);
+        }
+
         if (!RingTransports.Contains(transport.Scheme))
         {
             return endpoint;

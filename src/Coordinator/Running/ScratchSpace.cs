@@ -1,5 +1,6 @@
 using System.Globalization;
 using IpcKit.Transports.NamedPipes;
+using IpcKit.Transports.SharedMemory;
 
 namespace IpcKit.Coordinator.Running;
 
@@ -27,7 +28,7 @@ internal sealed class ScratchSpace : IDisposable
     /// Removes scratch directories and named-pipe files of earlier runs whose coordinator process is gone (killed with
     /// SIGKILL, or a machine crash). Returns what it removed, to be reported.
     /// </summary>
-    public static IReadOnlyList<string> SweepStale()
+    public static IReadOnlyList<string> SweepStale(string? mmfDirectory = null)
     {
         var removed = new List<string>();
         string root = System.IO.Path.GetTempPath();
@@ -70,6 +71,8 @@ internal sealed class ScratchSpace : IDisposable
         {
         }
 
+        // The mmf files of a killed run (issue 12): the transport removes only what it can prove is its own and dead.
+        removed.AddRange(new MmfTransport().RemoveStaleFiles(mmfDirectory));
         return removed;
     }
 

@@ -161,7 +161,8 @@ public sealed class NamedPipeTransport : ITransport
 
         public Endpoint Endpoint { get; }
 
-        internal bool ReplacedStaleEndpoint { get; init; }
+        /// <inheritdoc/>
+        public bool ReplacedStaleEndpoint { get; init; }
 
         public async ValueTask<IConnection?> AcceptAsync(CancellationToken cancellationToken = default)
         {

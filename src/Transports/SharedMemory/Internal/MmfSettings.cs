@@ -17,7 +17,7 @@ internal sealed record MmfSettings(string Name, long Capacity, RingWait Wait, st
             CheckName(endpoint),
             ParseCapacity(endpoint, options.Capacity),
             ParseWait(endpoint, options.Wait),
-            options.Directory,
+            ParseDirectory(endpoint, options.Directory),
             options.MaxMessageSize,
             options.ConnectTimeout);
     }
@@ -51,6 +51,23 @@ internal sealed record MmfSettings(string Name, long Capacity, RingWait Wait, st
         }
 
         return capacity;
+    }
+
+    /// <summary>The <c>dir=</c> query: another tmpfs than /dev/shm, for example when that one is full or small.</summary>
+    public static string ParseDirectory(Endpoint endpoint, string fallback)
+    {
+        string? dir = endpoint.GetQueryValue("dir");
+        if (dir is null)
+        {
+            return fallback;
+        }
+
+        if (!Path.IsPathFullyQualified(dir) || !System.IO.Directory.Exists(dir))
+        {
+            throw new ArgumentException($"In {endpoint}: dir={dir} is not an existing directory given by its absolute path (for example dir=/dev/shm).", nameof(endpoint));
+        }
+
+        return dir;
     }
 
     public static RingWait ParseWait(Endpoint endpoint, RingWait fallback) => endpoint.GetQueryValue("wait")?.ToUpperInvariant() switch
