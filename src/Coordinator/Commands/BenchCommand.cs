@@ -68,7 +68,12 @@ internal static class BenchCommand
 
     private static readonly Option<string?> CapacityOption = new("--capacity")
     {
-        Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: 1MiB.",
+        Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: sized from the largest message, the smallest power of two that carries it whole, from 4MiB to 16MiB (each connection maps two rings in /dev/shm).",
+    };
+
+    private static readonly Option<bool> ZeroCopyOption = new("--zero-copy")
+    {
+        Description = "In the throughput workload, write each message in place in the ring of ring transports (mmf, thread) through IZeroCopySender (claim, write, commit) instead of copying it in; the native twin does the same. Other transports send as usual.",
     };
 
     private static readonly Option<DirectoryInfo?> MmfDirOption = new("--mmf-dir")
@@ -108,7 +113,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            PinOption, CpusOption, WaitOption, CapacityOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
+            PinOption, CpusOption, WaitOption, CapacityOption, ZeroCopyOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -180,7 +185,8 @@ internal static class BenchCommand
                 Cpus = plan.Pin == PinMode.None ? [] : [plan.CoordinatorCpu, plan.WorkerCpu],
                 Quick = plan.Quick,
                 Wait = plan.Wait,
-                RingCapacity = plan.Capacity,
+                RingCapacity = plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) ? plan.RingCapacity : plan.Capacity,
+                ZeroCopy = plan.ZeroCopy,
                 Reference = native ? "native" : "none",
             },
             Results = results,
@@ -226,7 +232,14 @@ internal static class BenchCommand
     {
         bool quick = parse.GetValue(QuickOption);
         var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, TransportRegistry.Default);
-        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!);
+        bool zeroCopy = parse.GetValue(ZeroCopyOption);
+        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!)
+            .Select(w => zeroCopy && w is ThroughputWorkload ? new ThroughputWorkload { ZeroCopy = true } : w).ToList();
+        if (zeroCopy && (!transports.Any(t => RingTransports.Contains(t.Scheme)) || !workloads.Any(w => w is ThroughputWorkload)))
+        {
+            throw new UsageException("--zero-copy applies to the throughput workload of ring transports (mmf, thread); add one of each, e.g. -t mmf -w throughput.");
+        }
+
         bool sizesGiven = parse.GetResult(SizesOption) is { Implicit: false };
         var sizes = OptionParsing.Sizes(quick && !sizesGiven ? "64,64KiB" : parse.GetValue(SizesOption)!);
         long? iterations = parse.GetValue(IterationsOption);
@@ -275,6 +288,7 @@ internal static class BenchCommand
                 ? wait.ToLowerInvariant() is "spin" or "backoff" or "block" ? wait.ToLowerInvariant() : throw new UsageException($"Unknown --wait '{wait}'. Valid: spin, backoff, block.")
                 : null,
             Capacity = parse.GetValue(CapacityOption) is { } capacity ? OptionParsing.Capacity(capacity) : null,
+            ZeroCopy = zeroCopy,
             MmfDirectory = parse.GetValue(MmfDirOption) is { } mmfDir
                 ? mmfDir.Exists ? mmfDir.FullName : throw new UsageException($"--mmf-dir {mmfDir} is not an existing directory.")
                 : null,

@@ -31,6 +31,7 @@ internal static class Headline
             (null, { } c) => $" · rings (mmf, thread): {ByteSize.Format(c)}",
             ({ } w, { } c) => $" · rings (mmf, thread): wait {w}, {ByteSize.Format(c)}",
         };
+        rings += s.ZeroCopy ? ", zero-copy sends" : "";
         return $"{pin} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up{rings}";
     }
 

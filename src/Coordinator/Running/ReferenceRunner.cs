@@ -57,7 +57,11 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
         {
             var (mechanism, workload, size) = group.Key;
             progress($"native: {mechanism} {workload}, {Format.Size(size)}");
-            var nativeCase = new NativeCase(mechanism, workload, size, IterationsFor(group), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu) { Capacity = plan.Capacity };
+            var nativeCase = new NativeCase(mechanism, workload, size, IterationsFor(group), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
+            {
+                Capacity = plan.RingCapacity,
+                ZeroCopy = plan.ZeroCopy && workload == "throughput",
+            };
             measured[group.Key] = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
         }
 

@@ -17,6 +17,13 @@ internal sealed class ThroughputWorkload : Workload
 
     public override WorkerRole WorkerRole => WorkerRole.Sink;
 
+    /// <summary>
+    /// --zero-copy: on a connection that can (<see cref="IZeroCopySender"/>, the ring transports), each message is
+    /// written in place: its payload copied from the pattern into the claimed room and its header stamped there, so
+    /// every byte is written once. Other connections send as usual.
+    /// </summary>
+    public bool ZeroCopy { get; init; }
+
     public override CaseMeasurement Run(IConnection data, int messageSize, RunBudget budget)
     {
         var message = new byte[messageSize];
@@ -24,18 +31,19 @@ internal sealed class ThroughputWorkload : Workload
         ulong payloadSum = MessageStamp.PayloadSum(message);
 
         // Warm up with a complete stream of its own, acknowledged like the real one.
-        Stream(data, message, payloadSum, new RunBudget(null, budget.Warmup, TimeSpan.Zero), samples: null, out _);
+        var sender = ZeroCopy ? data as IZeroCopySender : null;
+        Stream(data, sender, message, payloadSum, new RunBudget(null, budget.Warmup, TimeSpan.Zero), samples: null, out _);
 
         var samples = new Samples(budget.Iterations is { } n ? Math.Max(16, n / BatchSize(messageSize)) : null);
         long start = Stopwatch.GetTimestamp();
-        long sent = Stream(data, message, payloadSum, budget, samples, out var ack);
+        long sent = Stream(data, sender, message, payloadSum, budget, samples, out var ack);
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         return new CaseMeasurement(sent, samples.Values, samples.Count, elapsed, sent * messageSize, sent, ack.Received, ack.Lost, ack.Corrupted);
     }
 
     private static int BatchSize(int messageSize) => Math.Clamp(65536 / messageSize, 1, 256);
 
-    private static long Stream(IConnection data, byte[] message, ulong payloadSum, RunBudget budget, Samples? samples, out (long Received, long Corrupted, long Lost) ack)
+    private static long Stream(IConnection data, IZeroCopySender? sender, byte[] message, ulong payloadSum, RunBudget budget, Samples? samples, out (long Received, long Corrupted, long Lost) ack)
     {
         int batch = BatchSize(message.Length);
         long start = Stopwatch.GetTimestamp();
@@ -48,8 +56,16 @@ internal sealed class ThroughputWorkload : Workload
             // 64-byte send on the fastest transports.
             last = budget.Iterations is { } n ? i + 1 >= n : (i & 63) == 63 && !budget.More(i + 1, start);
             uint flags = (i == 0 ? MessageStamp.FirstFlag : 0) | (last ? MessageStamp.LastFlag : 0);
-            MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
-            data.Send(message);
+            if (sender is not null)
+            {
+                SendInPlace(sender, message, (ulong)i, flags, payloadSum);
+            }
+            else
+            {
+                MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
+                data.Send(message);
+            }
+
             i++;
             if (samples is not null && i % batch == 0)
             {
@@ -68,5 +84,15 @@ internal sealed class ThroughputWorkload : Workload
 
         ack = (received, corrupted, lost);
         return i;
+    }
+
+    /// <summary>Writes one message into the ring itself: the payload from the pattern, the header stamped in place.</summary>
+    private static void SendInPlace(IZeroCopySender sender, byte[] pattern, ulong sequence, uint flags, ulong payloadSum)
+    {
+        using var claim = sender.Claim(pattern.Length);
+        var span = claim.Span;
+        pattern.AsSpan(MessageStamp.HeaderSize).CopyTo(span[MessageStamp.HeaderSize..]);
+        MessageStamp.Stamp(span, sequence, flags, payloadSum);
+        claim.Commit();
     }
 }
