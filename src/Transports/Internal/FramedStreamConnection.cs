@@ -350,13 +350,24 @@ internal sealed class FramedStreamConnection : IConnection
         return false;
     }
 
-    /// <summary>Makes room for the rest of the current frame and returns the free tail of the buffer.</summary>
+    /// <summary>Bytes moved to the front of the receive buffer to make room for a frame: a copy the kernel already made once.</summary>
+    internal long CompactedBytes { get; private set; }
+
+    /// <summary>
+    /// Makes room for the rest of the current frame and returns where the next read goes, and how much it may take.
+    /// </summary>
+    /// <remarks>
+    /// A read of unknown extent takes at most <see cref="InitialReceiveBuffer"/> bytes, and a large frame whose length
+    /// is known is read only up to its end: so a large frame always ends at the end of the buffered bytes, the buffer
+    /// starts over at offset 0, and the bytes of a large frame are never moved to the front of the buffer (which
+    /// would copy each 64 KiB message a second time). A buffer too small for a frame grows to hold the frame and one
+    /// read more.
+    /// </remarks>
     private Memory<byte> PrepareFill()
     {
         int buffered = _end - _start;
-        int needed = LengthPrefixFramer.TryReadHeader(_receiveBuffer.AsSpan(_start, buffered), MaxMessageSize, out int length)
-            ? LengthPrefixFramer.HeaderSize + length
-            : LengthPrefixFramer.HeaderSize;
+        bool known = LengthPrefixFramer.TryReadHeader(_receiveBuffer.AsSpan(_start, buffered), MaxMessageSize, out int length);
+        int needed = known ? LengthPrefixFramer.HeaderSize + length : LengthPrefixFramer.HeaderSize;
 
         if (buffered == 0)
         {
@@ -370,19 +381,22 @@ internal sealed class FramedStreamConnection : IConnection
 
         if (_receiveBuffer.Length - _start < needed)
         {
-            if (needed <= _receiveBuffer.Length)
+            // Moving a small frame's few bytes is cheap; a large frame gets a buffer with room for one read more.
+            if (needed < CoalesceLimit ? needed <= _receiveBuffer.Length : needed + InitialReceiveBuffer <= _receiveBuffer.Length)
             {
                 _receiveBuffer.AsSpan(_start, buffered).CopyTo(_receiveBuffer);
+                CompactedBytes += buffered;
                 _start = 0;
                 _end = buffered;
             }
             else
             {
-                ReplaceBuffer(Math.Max(needed, _receiveBuffer.Length * 2));
+                ReplaceBuffer(Math.Max(needed + InitialReceiveBuffer, _receiveBuffer.Length * 2));
             }
         }
 
-        return _receiveBuffer.AsMemory(_end);
+        int extent = known && needed >= CoalesceLimit ? needed - buffered : Math.Min(_receiveBuffer.Length - _end, InitialReceiveBuffer);
+        return _receiveBuffer.AsMemory(_end, extent);
     }
 
     private void ReplaceBuffer(int size)
