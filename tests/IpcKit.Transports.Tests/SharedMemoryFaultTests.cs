@@ -130,6 +130,53 @@ public sealed class SharedMemoryFaultTests : IDisposable
         Assert.Contains("absolute path", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_full_tmpfs_fails_a_connect_with_a_clear_error_and_the_listener_serves_once_there_is_room()
+    {
+        // A 512 KiB tmpfs of our own (the tests run as root): room for the listener file and one connection of 2 × 64 KiB.
+        string mount = Path.Combine(_scratch.Path, "tmpfs");
+        Directory.CreateDirectory(mount);
+        var mounted = await OtherUser.RunAsync("mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", mount);
+        Assert.True(mounted.ExitCode == 0, $"mounting a tmpfs failed (the test needs root): {mounted.Output}");
+        try
+        {
+            var endpoint = Endpoint.Parse($"mmf://{_name}?capacity=64KiB&dir={mount}");
+            await using var listener = await new MmfTransport().ListenAsync(endpoint).Within();
+            string filler = Path.Combine(mount, "filler");
+            await using (var fill = File.Create(filler))
+            {
+                // Fill it up: writing stops with ENOSPC.
+                var block = new byte[16 << 10];
+                try
+                {
+                    while (true)
+                    {
+                        fill.Write(block);
+                        fill.Flush();
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+
+            var error = await Assert.ThrowsAsync<IpcException>(() => new MmfTransport().ConnectAsync(endpoint).Within());
+            Assert.Contains("no space left", error.Message, StringComparison.Ordinal);
+            Assert.Equal(new[] { SegmentLayout.ListenerFile(mount, _name), filler }.Order(), Directory.GetFiles(mount).Order()); // nothing left half-made
+
+            File.Delete(filler);
+            var accept = listener.AcceptAsync().AsTask();
+            await using var client = await new MmfTransport().ConnectAsync(endpoint).Within();
+            await using var server = (await accept.Within())!;
+            await client.SendAsync(new byte[40_000]).Within();
+            Assert.Equal(40_000, (await server.ReceiveAsync().Within())!.Value.Length);
+        }
+        finally
+        {
+            await OtherUser.RunAsync("umount", "-l", mount);
+        }
+    }
+
     /// <summary>A listener in a process killed with SIGKILL: its file stays, its owner is dead.</summary>
     private static async Task KillListenerAsync(string endpoint)
     {

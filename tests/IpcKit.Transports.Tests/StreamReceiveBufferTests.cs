@@ -1,5 +1,5 @@
 using IpcKit.Transports.AnonymousPipes;
-using IpcKit.Transports.Internal;
+using IpcKit.Transports.Connections;
 using IpcKit.Transports.NamedPipes;
 using IpcKit.Transports.Tcp;
 using IpcKit.Transports.UnixSockets;

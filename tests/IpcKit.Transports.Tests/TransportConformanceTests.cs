@@ -60,7 +60,7 @@ public abstract class TransportTestBase : IAsyncLifetime
 /// The behaviour every transport promises. Each transport's test class derives from this one, so a new transport
 /// gets the whole suite by writing three members.
 /// </summary>
-public abstract class TransportConformanceTests : TransportTestBase
+public abstract partial class TransportConformanceTests : TransportTestBase
 {
     /// <summary>Whether one listener serves several clients.</summary>
     protected virtual bool SupportsManyClients => true;
@@ -311,7 +311,7 @@ public abstract class TransportConformanceTests : TransportTestBase
 /// <summary>
 /// The promises of transports between processes (everything but the in-process baselines): the peer is a real process.
 /// </summary>
-public abstract class CrossProcessConformanceTests : TransportConformanceTests
+public abstract partial class CrossProcessConformanceTests : TransportConformanceTests
 {
     [Fact]
     public async Task A_real_process_on_the_other_side_echoes_messages()
@@ -337,7 +337,7 @@ public abstract class CrossProcessConformanceTests : TransportConformanceTests
 /// The extra promises of transports that carry a byte stream (pipes, sockets): the test peer writes raw bytes into
 /// them that the IpcKit API would never produce, such as half a frame or an oversized header.
 /// </summary>
-public abstract class ByteStreamConformanceTests : CrossProcessConformanceTests
+public abstract partial class ByteStreamConformanceTests : CrossProcessConformanceTests
 {
     [Fact]
     public async Task A_peer_killed_in_the_middle_of_a_message_is_a_typed_error_in_bounded_time()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Pipes;
+using IpcKit.Transports.Connections;
 using IpcKit.Transports.Internal;
 
 namespace IpcKit.Transports.AnonymousPipes;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using IpcKit.Transports.Connections;
 
 namespace IpcKit.Transports.Internal;
 

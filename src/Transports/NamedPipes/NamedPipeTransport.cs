@@ -1,4 +1,5 @@
 using System.IO.Pipes;
+using IpcKit.Transports.Connections;
 using IpcKit.Transports.Internal;
 
 namespace IpcKit.Transports.NamedPipes;

@@ -21,7 +21,7 @@ internal sealed partial class RingConnection : IZeroCopySender, IClaimOwner
     public unsafe SendClaim Claim(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        CheckSendable(length);
+        _core.CheckSendable(length);
         bool biased = EnterSend();
         try
         {
@@ -66,9 +66,9 @@ internal sealed partial class RingConnection : IZeroCopySender, IClaimOwner
         _claimOpen = false;
         try
         {
-            if (_stop.IsSet)
+            if (_core.IsStopped)
             {
-                throw LocallyClosed("send");
+                throw _core.LocallyClosed("send");
             }
 
             if (_claimStage is { } stage)

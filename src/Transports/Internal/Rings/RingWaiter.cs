@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using IpcKit.Transports.Connections;
 
 namespace IpcKit.Transports.Internal.Rings;
 
@@ -14,19 +15,6 @@ internal enum WaitOutcome
     Cancelled,
     /// <summary>A spin-only wait ran its course without a change.</summary>
     SpunOut,
-}
-
-/// <summary>The local side's state, read by every wait: non-zero once the connection is aborted or disposed.</summary>
-internal sealed class StopFlag
-{
-    public const int Open = 0;
-    public const int Aborted = 1;
-    public const int Disposed = 2;
-
-    /// <summary>Read with Volatile.Read; changed with interlocked operations (they fence).</summary>
-    public int Value;
-
-    public bool IsSet => Volatile.Read(ref Value) != Open;
 }
 
 /// <summary>
@@ -52,7 +40,7 @@ internal sealed unsafe class RingWaiter
     private readonly uint* _peerClosed;
     private readonly ProcessIdentity? _peer;
     private readonly bool _processPrivate;
-    private readonly StopFlag _stop;
+    private readonly ConnectionCore _stop;
 
     /// <param name="mode">How to wait.</param>
     /// <param name="word">The other side's position.</param>
@@ -61,7 +49,7 @@ internal sealed unsafe class RingWaiter
     /// <param name="peer">The peer process, checked between slices; null when it is this process.</param>
     /// <param name="processPrivate">Whether the memory is private to this process (a cheaper futex).</param>
     /// <param name="stop">This side's abort/dispose flag.</param>
-    public RingWaiter(RingWait mode, ulong* word, uint* waitingFlag, uint* peerClosed, ProcessIdentity? peer, bool processPrivate, StopFlag stop)
+    public RingWaiter(RingWait mode, ulong* word, uint* waitingFlag, uint* peerClosed, ProcessIdentity? peer, bool processPrivate, ConnectionCore stop)
     {
         _mode = mode;
         _word = word;
@@ -150,7 +138,7 @@ internal sealed unsafe class RingWaiter
             return WaitOutcome.PeerClosed;
         }
 
-        if (_stop.IsSet)
+        if (_stop.IsStopped)
         {
             return WaitOutcome.Stopped;
         }
