@@ -71,6 +71,7 @@ for m in shm-spin futex; do
     check "$m zero-copy staged 1 MiB over a 64 KiB ring" "$m" --workload throughput --size 1M --iterations 50 --capacity 65536 --zero-copy --pin split
     check "$m zero-copy 3" "$m" --workload throughput --size 3 --iterations 5000 --zero-copy --pin split
 done
+check "pipe with a 1 MiB buffer" pipe --workload throughput --size 65536 --iterations 2000 --pipe-size 1M
 check "futex same cpu" futex --workload latency --size 64 --iterations 2000 --pin same
 check "shm-flag latency" shm-flag --workload latency --size 64 --iterations 20000 --pin split
 check "memcpy latency 1 MiB" memcpy --workload latency --size 1M --iterations 200 --pool 64M

@@ -151,6 +151,11 @@ int run_stream(const struct options *o)
     if (strcmp(m, "pipe") == 0) {
         int down[2], up[2];
         if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0) fail_runtime("pipe2: %s", strerror(errno));
+        /* --pipe-size: as IpcKit's anon-pipe does (best effort, like it: the kernel may refuse past its limits). */
+        if (o->pipe_size > 0) {
+            fcntl(down[1], F_SETPIPE_SZ, (int)o->pipe_size);
+            fcntl(up[1], F_SETPIPE_SZ, (int)o->pipe_size);
+        }
         crd = down[0]; pwr = down[1];
         prd = up[0]; cwr = up[1];
     } else if (strcmp(m, "unix") == 0) {

@@ -61,6 +61,8 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
             {
                 Capacity = plan.RingCapacity,
                 ZeroCopy = plan.ZeroCopy && workload == "throughput",
+                // anon-pipe enlarges its pipes; its twin does the same, so that the two still drive one mechanism alike.
+                PipeSize = mechanism == "pipe" ? new IpcKit.Transports.AnonymousPipes.AnonymousPipeTransportOptions().PipeBufferSize : null,
             };
             measured[group.Key] = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
         }
