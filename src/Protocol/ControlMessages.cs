@@ -81,6 +81,9 @@ public abstract record ControlMessage
                 Int(values, "received"), Int(values, "corrupted"), Int(values, "lost"),
                 new ProcessCounters(Int(values, "userNs"), Int(values, "systemNs"), Int(values, "voluntary"), Int(values, "involuntary"))),
             ErrorMessage.Type => new ErrorMessage(Str(values, "kind"), Str(values, "message")),
+            CountersRequest.Type => new CountersRequest(),
+            CountersMessage.Type => new CountersMessage(
+                new ProcessCounters(Int(values, "userNs"), Int(values, "systemNs"), Int(values, "voluntary"), Int(values, "involuntary"))),
             _ => throw new MessagePackException(0, $"unknown control message type '{type}'"),
         };
     }
@@ -177,4 +180,32 @@ public sealed record ErrorMessage(string Kind, string Message) : ControlMessage
 
     /// <inheritdoc/>
     protected override IReadOnlyList<(string Key, object? Value)> Fields() => [("kind", Kind), ("message", Message)];
+}
+
+/// <summary>Coordinator → worker, during a case: report your CPU counters now (read before and after the timed part).</summary>
+public sealed record CountersRequest : ControlMessage
+{
+    internal const string Type = "counters-request";
+
+    /// <inheritdoc/>
+    protected override string TypeName => Type;
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<(string Key, object? Value)> Fields() => [];
+}
+
+/// <summary>Worker → coordinator: the answer to <see cref="CountersRequest"/>.</summary>
+/// <param name="Counters">The worker's whole-process counters since it started (getrusage(RUSAGE_SELF)).</param>
+public sealed record CountersMessage(ProcessCounters Counters) : ControlMessage
+{
+    internal const string Type = "counters";
+
+    /// <inheritdoc/>
+    protected override string TypeName => Type;
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<(string Key, object? Value)> Fields() =>
+    [
+        ("userNs", Counters.UserNs), ("systemNs", Counters.SystemNs), ("voluntary", Counters.Voluntary), ("involuntary", Counters.Involuntary),
+    ];
 }

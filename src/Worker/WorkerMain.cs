@@ -48,7 +48,7 @@ internal static class WorkerMain
             await using IConnection data = await TransportRegistry.Default.ConnectAsync(Endpoint.Parse(configure.Endpoint));
             WatchCoordinator(control, data);
 
-            var start = ProcessCounters.Read(Environment.ProcessId);
+            var start = ProcessCounters.Self();
             var role = new RoleRunner(data, configure) { HangAfter = fault == "hang" ? 1000 : long.MaxValue };
             var thread = new Thread(role.Run) { IsBackground = true, Name = "ipckit-worker-io" };
             thread.Start();
@@ -56,7 +56,7 @@ internal static class WorkerMain
             control.Send(new ReadyMessage(Environment.ProcessId, cpu));
 
             await role.Done.Task;
-            var spent = ProcessCounters.Read(Environment.ProcessId).Since(start);
+            var spent = ProcessCounters.Self().Since(start);
             control.Send(new ResultMessage(role.Verifier.Received, role.Verifier.Corrupted, role.Verifier.Lost, spent));
             return 0;
         }
@@ -80,15 +80,21 @@ internal static class WorkerMain
         }
     }
 
-    /// <summary>End of stream on stdin means the coordinator is gone: abort the data connection and leave.</summary>
+    /// <summary>
+    /// Answers the coordinator's requests for this process's CPU counters (read around each timed part of a case); end
+    /// of stream on stdin means the coordinator is gone: abort the data connection and leave.
+    /// </summary>
     private static void WatchCoordinator(ControlChannel control, IConnection data) =>
         _ = Task.Run(async () =>
         {
             try
             {
-                while (await control.ReceiveAsync() is not null)
+                while (await control.ReceiveAsync() is { } message)
                 {
-                    // No control messages are expected after configure; ignore any.
+                    if (message is CountersRequest)
+                    {
+                        control.Send(new CountersMessage(ProcessCounters.Self()));
+                    }
                 }
             }
             catch (IpcException)

@@ -1,4 +1,5 @@
 using IpcKit.Coordinator.Commands;
+using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Workloads;
 using IpcKit.Transports.NamedPipes;
@@ -9,13 +10,14 @@ namespace IpcKit.Coordinator.Tests;
 /// <summary>What a bench plan puts into each case's endpoint.</summary>
 public sealed class BenchPlanTests
 {
-    private static BenchPlan Plan(string? wait, long? capacity) =>
-        new([], [], [64], new RunBudget(100, null, TimeSpan.Zero), PinMode.None, 0, -1, Quick: false) { Wait = wait, Capacity = capacity };
+    private static BenchPlan Plan(RingWait? wait, long? capacity, params int[] sizes) =>
+        new(BenchPlan.CasesOf([new MmfTransport()], [new ThroughputWorkload()], sizes.Length == 0 ? [64] : sizes, nativeReference: false, wait),
+            new RunBudget(100, null, TimeSpan.Zero), 5, PinMode.None, 0, -1, Quick: false) { Wait = wait, Capacity = capacity };
 
     [Fact]
     public void Ring_transports_get_the_wait_and_the_capacity_in_their_endpoint()
     {
-        var endpoint = Plan("spin", 8 << 20).EndpointFor(new MmfTransport(), "/tmp");
+        var endpoint = Plan(RingWait.Spin, 8 << 20).EndpointFor(new MmfTransport(), "/tmp");
         Assert.Equal("spin", endpoint.GetQueryValue("wait"));
         Assert.Equal("8388608", endpoint.GetQueryValue("capacity"));
     }
@@ -23,8 +25,7 @@ public sealed class BenchPlanTests
     [Fact]
     public void Without_the_option_ring_endpoints_get_a_ring_sized_from_the_largest_message()
     {
-        var plan = Plan(null, null) with { Sizes = [64, 1 << 20] };
-        var endpoint = plan.EndpointFor(new MmfTransport(), "/tmp");
+        var endpoint = Plan(null, null, 64, 1 << 20).EndpointFor(new MmfTransport(), "/tmp");
         Assert.Null(endpoint.GetQueryValue("wait"));
         Assert.Equal((8 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture), endpoint.GetQueryValue("capacity"));
     }
@@ -43,7 +44,7 @@ public sealed class BenchPlanTests
     [Fact]
     public void Other_transports_are_not_given_ring_options()
     {
-        var endpoint = Plan("spin", 8 << 20).EndpointFor(new NamedPipeTransport(), Path.GetTempPath());
+        var endpoint = Plan(RingWait.Spin, 8 << 20).EndpointFor(new NamedPipeTransport(), Path.GetTempPath());
         Assert.Empty(endpoint.Query);
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using IpcKit.Coordinator.Commands;
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Tests;
 
@@ -22,10 +23,10 @@ public sealed class CompareTests : IDisposable
 
         var regressions = comparison.Regressions;
         Assert.Equal(["unix latency 64", "unix latency 65536"], regressions.Select(r => $"{r.Transport} {r.Workload} {r.MessageSize}"));
-        Assert.All(regressions, r => Assert.Equal(0.3, r.Worse!.Value, 6));
+        Assert.All(regressions, r => Assert.Equal(0.3, r.Worse!.Value, 3));
         string verdict = ComparisonExporter.Verdict(comparison);
-        Assert.Contains("unix latency 64 (p50 worse by 30.0%)", verdict, StringComparison.Ordinal);
-        Assert.Contains("unix latency 64KiB (p50 worse by 30.0%)", verdict, StringComparison.Ordinal);
+        Assert.Contains("unix latency 64 (p50 worse by 30.0%, p = 0.008)", verdict, StringComparison.Ordinal);
+        Assert.Contains("unix latency 64KiB (p50 worse by 30.0%, p = 0.008)", verdict, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -45,7 +46,36 @@ public sealed class CompareTests : IDisposable
         var comparison = Comparison.Of(baseline, current, absolute: false, threshold: 0.25);
         Assert.Empty(comparison.Regressions);
         Assert.Contains(comparison.Rows, r => r.Worse is > 0.19 and < 0.21);
-        Assert.StartsWith("No result is worse by more than 25%", ComparisonExporter.Verdict(comparison), StringComparison.Ordinal);
+        Assert.StartsWith("No result is significantly worse by more than 25%", ComparisonExporter.Verdict(comparison), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_change_over_the_threshold_whose_trials_overlap_is_inconclusive_not_a_regression()
+    {
+        // Current trials spread wide (0.5× to 2×) around a 30% slower median: worse, but not apart from the baseline.
+        var baseline = SampleReports.Full();
+        var current = baseline with
+        {
+            Results = [.. baseline.Results.Select(r => r.Transport != "unix" || r.Workload != "latency" ? r : SampleReports.Recompute(r with
+            {
+                Trials = [.. r.Trials.Select((t, i) => t with { Latency = t.Latency! with { P50Ns = (long)(r.Latency!.P50Ns * new[] { 0.5, 1.3, 2.0, 0.9, 1.5 }[i]) } })],
+            }, r.Reference?.Mechanism))],
+        };
+        var comparison = Comparison.Of(baseline, current, absolute: true, threshold: 0.25);
+        Assert.Empty(comparison.Regressions);
+        var row = Row(comparison, "unix", "latency", 64);
+        Assert.True(row.Inconclusive);
+        Assert.True(row.PValue > 0.05);
+        Assert.Contains("inconclusive", ComparisonExporter.Verdict(comparison), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Files_with_three_trials_each_can_never_show_a_regression()
+    {
+        var three = (BenchReport report) => report with { Results = [.. report.Results.Select(r => SampleReports.Recompute(r with { Trials = [.. r.Trials.Take(3)] }, r.Reference?.Mechanism))] };
+        var comparison = Comparison.Of(three(SampleReports.Full()), three(Scale(SampleReports.Full(), _ => true, latency: 3, rate: 0.3)), absolute: true, threshold: 0.25);
+        Assert.Empty(comparison.Regressions);
+        Assert.All(comparison.Rows.Where(r => r.PValue is not null), r => Assert.True(r.PValue >= 0.1));
     }
 
     [Fact]
@@ -55,23 +85,26 @@ public sealed class CompareTests : IDisposable
         var baseline = SampleReports.Full();
         var current = Scale(baseline, _ => true, latency: 2, rate: 0.5, native: true);
 
-        Assert.Empty(Comparison.Of(baseline, current, absolute: false, threshold: 0.25).Regressions);
+        // Rows with a native twin in both files compare their ratios to it, and hold; rows without one (thread,
+        // request) can only compare raw figures, and show the slower machine.
+        var byReference = Comparison.Of(baseline, current, absolute: false, threshold: 0.25);
+        Assert.Contains(byReference.Rows, r => r.Basis == "native unix");
+        Assert.All(byReference.Regressions, r => Assert.StartsWith("absolute", r.Basis, StringComparison.Ordinal));
+        Assert.DoesNotContain(byReference.Regressions, r => r.Transport is "pipe" or "unix" && r.Workload is "latency");
         var absolute = Comparison.Of(baseline, current, absolute: true, threshold: 0.25);
         Assert.Contains(absolute.Regressions, r => r is { Transport: "pipe", Workload: "latency", MessageSize: 64, Basis: "absolute" });
         Assert.Contains(absolute.Regressions, r => r is { Transport: "pipe", Workload: "throughput" });
     }
 
     [Fact]
-    public void The_reference_is_the_first_kind_both_files_have_native_then_thread_then_fastest()
+    public void The_reference_is_the_native_twin_when_both_files_have_it_and_otherwise_the_raw_figures()
     {
         var baseline = SampleReports.Full();
         var withoutNative = baseline with { Results = [.. baseline.Results.Select(r => r with { Reference = null })] };
-        var withoutThread = withoutNative with { Results = [.. withoutNative.Results.Where(r => r.Transport != "thread")] };
 
         Assert.Equal("native unix", Row(Comparison.Of(baseline, baseline, false, null), "pipe", "latency", 64).Basis);
-        Assert.Equal("thread", Row(Comparison.Of(baseline, withoutNative, false, null), "pipe", "latency", 64).Basis);
-        Assert.Equal("fastest: unix", Row(Comparison.Of(baseline, withoutThread, false, null), "pipe", "latency", 64).Basis); // thread is only in the baseline
-        Assert.Equal("the reference itself", Row(Comparison.Of(baseline, withoutNative, false, 0.25), "thread", "latency", 64).Note);
+        Assert.Equal("absolute (no native twin in both)", Row(Comparison.Of(baseline, withoutNative, false, null), "pipe", "latency", 64).Basis);
+        Assert.Equal("absolute (no native twin in both)", Row(Comparison.Of(baseline, baseline, false, null), "thread", "latency", 64).Basis);
     }
 
     [Fact]
@@ -119,17 +152,28 @@ public sealed class CompareTests : IDisposable
     }
 
     /// <summary>A copy with the chosen transports' times multiplied by <paramref name="latency"/> and rates by <paramref name="rate"/>.</summary>
+    /// <remarks>Scales each trial (and, with <paramref name="native"/>, each twin trial), then summarises the trials again.</remarks>
     internal static BenchReport Scale(BenchReport report, Func<string, bool> which, double latency, double rate, bool native = false) => report with
     {
-        Results = [.. report.Results.Select(r => !which(r.Transport) ? r : r with
+        Results = [.. report.Results.Select(r => !which(r.Transport) || r.Failed ? r : SampleReports.Recompute(r with
         {
-            Latency = r.Latency is { } l ? l with { P50Ns = (long)Math.Round(l.P50Ns * latency), P99Ns = (long)Math.Round(l.P99Ns * latency) } : null,
-            MessagesPerSecond = r.MessagesPerSecond * rate,
-            Reference = native && r.Reference is { } n
-                ? n with { P50Ns = (long)Math.Round(n.P50Ns * latency), P99Ns = (long)Math.Round(n.P99Ns * latency), MessagesPerSecond = n.MessagesPerSecond * rate }
-                : r.Reference,
-        })],
+            Latency = Times(r.Latency, latency),
+            Trials = [.. r.Trials.Select(t =>
+            {
+                var scaled = t with { Latency = Times(t.Latency, latency), MessagesPerSecond = t.MessagesPerSecond * rate };
+                var twin = t.Reference is { Error: null } n && native
+                    ? n with { P50Ns = (long)Math.Round(n.P50Ns * latency), P99Ns = (long)Math.Round(n.P99Ns * latency), MessagesPerSecond = n.MessagesPerSecond * rate }
+                    : t.Reference;
+                return scaled with
+                {
+                    Reference = twin is { Error: null } ? twin with { Ratio = NativeFigures.RatioOf(r.Workload, scaled, twin.P50Ns, twin.MessagesPerSecond) } : twin,
+                };
+            })],
+        }, r.Reference?.Mechanism))],
     };
+
+    private static LatencyStats? Times(LatencyStats? l, double factor) =>
+        l is null ? null : l with { P50Ns = (long)Math.Round(l.P50Ns * factor), P99Ns = (long)Math.Round(l.P99Ns * factor) };
 
     private static ComparisonRow Row(Comparison c, string transport, string workload, int size) =>
         c.Rows.Single(r => r.Transport == transport && r.Workload == workload && r.MessageSize == size);

@@ -34,14 +34,19 @@ public sealed class JsonRoundTripTests
     {
         using var json = JsonDocument.Parse(JsonExporter.Write(SampleReports.Full()));
         var root = json.RootElement;
-        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
         Assert.Equal("native", root.GetProperty("settings").GetProperty("reference").GetString());
         Assert.True(root.GetProperty("referenceRun").GetProperty("available").GetBoolean());
         var results = root.GetProperty("results").EnumerateArray().ToList();
         var pipe = results.First(r => r.GetProperty("transport").GetString() == "pipe");
         var reference = pipe.GetProperty("reference");
         Assert.Equal("unix", reference.GetProperty("mechanism").GetString());
-        Assert.Equal(7680.0 / 5120, reference.GetProperty("ratio").GetDouble(), 9);
+        var ratio = reference.GetProperty("ratio");
+        Assert.InRange(ratio.GetProperty("median").GetDouble(), 1.45, 1.55); // 7680 ÷ 5120, per pair of trials
+        Assert.True(ratio.GetProperty("ciLow").GetDouble() < ratio.GetProperty("ciHigh").GetDouble());
+        Assert.Equal(5, ratio.GetProperty("trials").GetInt32());
+        Assert.Equal(5, pipe.GetProperty("trials").GetArrayLength());
+        Assert.True(pipe.GetProperty("trials")[0].GetProperty("reference").TryGetProperty("ratio", out _));
         var thread = results.First(r => r.GetProperty("transport").GetString() == "thread");
         Assert.False(thread.TryGetProperty("reference", out _));
     }
@@ -54,6 +59,26 @@ public sealed class JsonRoundTripTests
         var read = JsonExporter.Read(node.ToJsonString());
         Assert.Equal("none", read.Settings.Reference);
         Assert.Null(read.ReferenceRun);
+    }
+
+    [Fact]
+    public void A_schema_1_result_with_a_ratio_as_a_number_reads_as_one_trial()
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(JsonExporter.Write(SampleReports.Full()))!;
+        node["schemaVersion"] = 1;
+        foreach (var result in node["results"]!.AsArray())
+        {
+            result!.AsObject().Remove("trials");
+            if (result["reference"] is System.Text.Json.Nodes.JsonObject reference && reference["ratio"] is not null)
+            {
+                reference["ratio"] = 1.5;
+            }
+        }
+
+        var read = JsonExporter.Read(node.ToJsonString());
+        var pipe = read.Results.First(r => r is { Transport: "pipe", Workload: "latency", MessageSize: 64 });
+        Assert.Equal(new Estimate(1.5, 1.5, 1.5, 1.5, 1.5, 1), pipe.Reference!.Ratio);
+        Assert.Empty(pipe.Trials);
     }
 
     /// <summary>Structural equality: records property by property, lists element by element, values with Equals.</summary>

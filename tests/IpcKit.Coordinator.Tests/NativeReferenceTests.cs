@@ -1,6 +1,8 @@
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Running;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Tests;
 
@@ -19,7 +21,7 @@ public sealed class NativeReferenceTests
     [InlineData("thread", "spin", null)]
     [InlineData("file", null, null)]
     public void Each_transport_has_the_native_twin_of_its_mechanism(string transport, string? wait, string? twin) =>
-        Assert.Equal(twin, ReferenceRunner.TwinOf(transport, wait));
+        Assert.Equal(twin, NativeTwins.Of(transport, wait is null ? null : Enum.Parse<RingWait>(wait, ignoreCase: true)));
 
     [Fact]
     public void The_native_json_line_is_read_into_figures()
@@ -39,9 +41,10 @@ public sealed class NativeReferenceTests
     [Fact]
     public void The_ratio_is_p50_over_native_p50_for_latency_and_rate_over_native_rate_for_throughput()
     {
-        Assert.Equal(1.5, NativeFigures.RatioOf(SampleReports.Latency("pipe", 64, 7_500), 5_000, 1));
-        Assert.Equal(0.25, NativeFigures.RatioOf(SampleReports.Throughput("pipe", 64, 500_000), 5_000, 2_000_000));
-        Assert.Null(NativeFigures.RatioOf(SampleReports.Latency("pipe", 64, 7_500), 0, 1));
+        var trial = new TrialResult { Trial = 1, Operations = 1, Integrity = new Integrity(1, 1, 0, 0), Latency = new LatencyStats(7_500, 0, 0, 0, 0, 0, 0, 1), MessagesPerSecond = 500_000 };
+        Assert.Equal(1.5, NativeFigures.RatioOf("latency", trial, 5_000, 1));
+        Assert.Equal(0.25, NativeFigures.RatioOf("throughput", trial, 5_000, 2_000_000));
+        Assert.Null(NativeFigures.RatioOf("latency", trial, 0, 1));
     }
 }
 

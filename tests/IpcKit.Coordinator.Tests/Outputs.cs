@@ -3,6 +3,7 @@ using IpcKit.Coordinator.Commands;
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Exporters.Svg;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Tests;
 

@@ -1,13 +1,20 @@
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Tests;
 
 /// <summary>
 /// Fixed result models, built by hand: a fixed machine, a fixed start time and made-up but plausible figures, so that
-/// every exporter's output is the same on every machine and can be compared with a committed snapshot.
+/// every exporter's output is the same on every machine and can be compared with a committed snapshot. Each case has
+/// five trials spread ±4% around its figure (its native twin's trials ±2%), summarised by the statistics layer.
 /// </summary>
 internal static class SampleReports
 {
+    /// <summary>How each of the five trials of a sample case differs from the case's figure.</summary>
+    public static readonly double[] TrialFactors = [0.96, 1.0, 1.04, 0.98, 1.02];
+
+    private static readonly double[] TwinFactors = [1.0, 0.98, 1.02, 1.01, 0.99];
+
     public static readonly EnvironmentInfo Environment = new()
     {
         CpuModel = "Example CPU @ 3.00GHz",
@@ -43,7 +50,7 @@ internal static class SampleReports
             Throughput("unix", 64, 701_400, native: Native("unix", "throughput", 64, 900, 2_100_000)),
             Throughput("unix", 65536, 81_220, native: Native("unix", "throughput", 65536, 9_000, 160_000)),
             Throughput("tcp", 64, 655_000, native: Native("tcp", "throughput", 64, 1_100, 1_500_000)),
-            Throughput("tcp", 65536, 30_010, native: Native("tcp", "throughput", 65536, 20_000, 60_000) with { Error = "ipckit-native tcp exited 1: connect: Connection refused", Ratio = null }),
+            Throughput("tcp", 65536, 30_010, native: Native("tcp", "throughput", 65536, 20_000, 60_000) with { Error = "ipckit-native tcp exited 1: connect: Connection refused" }),
             Throughput("thread", 64, 2_950_000),
             Throughput("thread", 65536, 190_000),
             Latency("pipe", 0, p50: 9_900, workload: "request"),
@@ -76,6 +83,7 @@ internal static class SampleReports
         WarmupSeconds = 0.05,
         Pin = "split",
         Cpus = [0, 1],
+        Trials = 5,
         Quick = true,
         Reference = reference,
     };
@@ -97,7 +105,7 @@ internal static class SampleReports
             Cpu = new CpuUsage(new ProcessCpu(80, 120.5, ops, 12), new ProcessCpu(70, 110, ops - 3, 9)),
             ElapsedSeconds = 0.2,
         };
-        return native is null ? result : result with { Reference = native with { Ratio = NativeFigures.RatioOf(result, native.P50Ns, native.MessagesPerSecond) } };
+        return WithTrials(result, native);
     }
 
     public static CaseResult Throughput(string transport, int size, double messagesPerSecond, NativeFigures? native = null)
@@ -118,7 +126,52 @@ internal static class SampleReports
             Cpu = new CpuUsage(new ProcessCpu(150, 40, 900, 20), new ProcessCpu(140, 45.25, 880, 31)),
             ElapsedSeconds = 0.2,
         };
-        return native is null ? result : result with { Reference = native with { Ratio = NativeFigures.RatioOf(result, native.P50Ns, native.MessagesPerSecond) } };
+        return WithTrials(result, native);
+    }
+
+    /// <summary>Gives a case five trials around its figures (and its twin's), and the summary of them.</summary>
+    public static CaseResult WithTrials(CaseResult r, NativeFigures? native)
+    {
+        var trials = TrialFactors.Select((f, i) =>
+        {
+            var trial = new TrialResult
+            {
+                Trial = i + 1,
+                Operations = r.Operations / 5,
+                ElapsedSeconds = r.ElapsedSeconds / 5,
+                WarmupSeconds = 0.15 + 0.01 * i,
+                WarmupSettled = i != 2,
+                Latency = r.Latency is { } l ? l with { P50Ns = (long)(l.P50Ns * f), P99Ns = (long)(l.P99Ns * f), Samples = l.Samples / 5 } : null,
+                MessagesPerSecond = r.MessagesPerSecond / f,
+                BytesPerSecond = r.BytesPerSecond / f,
+                Integrity = r.Integrity with { Sent = r.Integrity.Sent / 5, Received = r.Integrity.Received / 5 },
+                Cpu = r.Cpu,
+            };
+            return native is null ? trial
+                : native.Error is { } error ? trial with { Reference = new NativeTrial(0, 0, 0, 0, 0, null) { Error = error } }
+                : trial with { Reference = Twin(r.Workload, trial, native, TwinFactors[i]) };
+        }).ToList();
+        return Recompute(r with { Trials = trials }, native?.Mechanism);
+    }
+
+    /// <summary>The figures a case's trials give it (after a test changed its trials).</summary>
+    public static CaseResult Recompute(CaseResult r, string? mechanism)
+    {
+        var rates = r.Trials.Select(t => t.MessagesPerSecond).ToList();
+        return r with
+        {
+            P50 = Estimates.Of([.. r.Trials.Where(t => t.Latency is not null).Select(t => (double)t.Latency!.P50Ns)]),
+            Rate = Estimates.Of(rates),
+            MessagesPerSecond = rates.Count > 0 ? Estimates.Median(rates) : 0,
+            Reference = mechanism is null ? null : CaseStatistics.Reference(mechanism, r.Trials),
+        };
+    }
+
+    private static NativeTrial Twin(string workload, TrialResult trial, NativeFigures n, double f)
+    {
+        long p50 = (long)(n.P50Ns * f);
+        double rate = n.MessagesPerSecond / f;
+        return new NativeTrial(n.Operations / 5, p50, (long)(n.P99Ns * f), rate, n.BytesPerSecond / f, NativeFigures.RatioOf(workload, trial, p50, rate));
     }
 
     public static CaseResult Failed(string transport, string workload, int size, string error) => new()

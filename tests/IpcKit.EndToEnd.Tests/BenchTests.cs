@@ -19,7 +19,8 @@ public sealed class BenchTests : IDisposable
 
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
         var root = json.RootElement;
-        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(5, root.GetProperty("settings").GetProperty("trials").GetInt32());
         var env = root.GetProperty("environment");
         foreach (string key in new[] { "cpuModel", "cores", "os", "dotNet" })
         {
@@ -46,8 +47,24 @@ public sealed class BenchTests : IDisposable
                     Assert.True(latency.GetProperty("p999Ns").GetInt64() <= latency.GetProperty("maxNs").GetInt64());
                     Assert.True(r.GetProperty("messagesPerSecond").GetDouble() > 0);
                     Assert.True(r.GetProperty("bytesPerSecond").GetDouble() > 0);
-                    Assert.Equal("none", r.GetProperty("pin").GetString());
-                    Assert.True(r.GetProperty("cpu").GetProperty("worker").GetProperty("voluntaryContextSwitches").GetInt64() >= 0);
+                    Assert.Equal("split", r.GetProperty("pin").GetString()); // the default placement on a machine with two CPUs
+                    var trials = r.GetProperty("trials").EnumerateArray().ToList();
+                    Assert.Equal(5, trials.Count);
+                    Assert.Equal(r.GetProperty("operations").GetInt64(), trials.Sum(t => t.GetProperty("operations").GetInt64()));
+                    var p50s = trials.Select(t => t.GetProperty("latency").GetProperty("p50Ns").GetDouble()).ToList();
+                    var estimate = r.GetProperty("p50");
+                    Assert.Equal(p50s.Min(), estimate.GetProperty("min").GetDouble());
+                    Assert.Equal(p50s.Max(), estimate.GetProperty("max").GetDouble());
+                    Assert.InRange(estimate.GetProperty("median").GetDouble(), p50s.Min(), p50s.Max());
+                    Assert.True(estimate.GetProperty("ciLow").GetDouble() <= estimate.GetProperty("ciHigh").GetDouble());
+                    Assert.All(trials, t => Assert.True(t.GetProperty("warmupSeconds").GetDouble() > 0));
+                    foreach (var side in new[] { "coordinator", "worker" })
+                    {
+                        var cpu = r.GetProperty("cpu").GetProperty(side);
+                        Assert.True(cpu.GetProperty("voluntaryContextSwitches").GetInt64() >= 0, $"{side} voluntary switches < 0");
+                        Assert.True(cpu.GetProperty("involuntaryContextSwitches").GetInt64() >= 0, $"{side} involuntary switches < 0");
+                        Assert.True(cpu.GetProperty("userMs").GetDouble() >= 0 && cpu.GetProperty("systemMs").GetDouble() >= 0, $"{side} CPU time < 0");
+                    }
                 }
             }
         }
@@ -163,8 +180,8 @@ public sealed class BenchTests : IDisposable
     [Fact]
     public async Task A_worker_killed_mid_run_gives_a_clear_error_and_a_nonzero_exit()
     {
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "unix", "--workload", "latency", "--sizes", "64", "--duration", "60s"]);
-        await run.WaitForStderrAsync("unix: latency, 64");
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "unix", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--progress", "json"]);
+        await WaitForTrialAsync(run, "unix", "latency", 64);
         int worker = Assert.Single(run.Workers());
 
         Assert.Equal(0, Kill(worker, 9));
@@ -192,9 +209,9 @@ public sealed class BenchTests : IDisposable
     public async Task A_hung_worker_is_killed_after_the_case_timeout()
     {
         await using var run = IpcKitProcess.Start(
-            ["bench", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--case-timeout", "3s"],
+            ["bench", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--case-timeout", "3s", "--progress", "json"],
             new Dictionary<string, string> { ["IPCKIT_WORKER_FAULT"] = "hang" });
-        await run.WaitForStderrAsync("pipe: latency, 64");
+        await WaitForTrialAsync(run, "pipe", "latency", 64);
         run.Workers();
         Assert.Equal(3, await run.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("hung", run.Stdout + run.Stderr, StringComparison.Ordinal);
@@ -204,8 +221,8 @@ public sealed class BenchTests : IDisposable
     [Fact]
     public async Task Ctrl_C_stops_the_workers_and_removes_the_files()
     {
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--workload", "throughput", "--sizes", "1KiB", "--duration", "60s"]);
-        await run.WaitForStderrAsync("pipe: throughput, 1KiB");
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--workload", "throughput", "--sizes", "1KiB", "--duration", "60s", "--progress", "json"]);
+        await WaitForTrialAsync(run, "pipe", "throughput", 1024);
         run.Workers();
 
         run.Signal(2); // SIGINT, what Ctrl+C sends
@@ -219,9 +236,9 @@ public sealed class BenchTests : IDisposable
     {
         int coordinator;
         int worker;
-        await using (var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s"]))
+        await using (var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--progress", "json"]))
         {
-            await run.WaitForStderrAsync("pipe: latency, 64");
+            await WaitForTrialAsync(run, "pipe", "latency", 64);
             worker = Assert.Single(run.Workers());
             coordinator = run.Pid;
             run.Signal(9);
@@ -236,6 +253,13 @@ public sealed class BenchTests : IDisposable
         Assert.Contains("left by an ipckit run that no longer exists", next.Stderr, StringComparison.Ordinal);
         Assert.Empty(IpcKitProcess.LeftoversOf(coordinator));
     }
+
+    /// <summary>
+    /// Waits for the runner's typed event saying a trial of this case started (--progress json writes each event as
+    /// one JSON object per line, its fields in a fixed order: docs/json-schema.md, "Progress events").
+    /// </summary>
+    private static Task WaitForTrialAsync(IpcKitProcess run, string transport, string workload, int size) =>
+        run.WaitForStderrAsync($$"""{"event":"trialStarted","transport":"{{transport}}","workload":"{{workload}}","size":{{size}},""");
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using IpcKit.Coordinator.Exporters;
+using IpcKit.Coordinator.Planning;
+using IpcKit.Coordinator.Workloads;
+using RingWait = IpcKit.Coordinator.Planning.RingWait;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Running;
-using IpcKit.Coordinator.Workloads;
+using IpcKit.Coordinator.Statistics;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 using Spectre.Console;
@@ -32,28 +35,38 @@ internal static class BenchCommand
 
     private static readonly Option<long?> IterationsOption = new("--iterations", "-n")
     {
-        Description = "Operations per case (round trips, or messages for throughput). Overrides --duration.",
+        Description = "Operations per case (round trips, or messages for throughput), split across its trials. Overrides --duration.",
     };
 
     private static readonly Option<string?> DurationOption = new("--duration", "-d")
     {
-        Description = "Time per case, e.g. 500ms, 2s. Default: 1s, or 200ms with --quick.",
+        Description = "Measured time per case, split across its trials, e.g. 500ms, 2s. Default: 1s, or 200ms with --quick.",
     };
 
     private static readonly Option<string?> WarmupOption = new("--warmup")
     {
-        Description = "Warm-up time per case before measuring, e.g. 200ms. Default: 200ms, or 50ms with --quick.",
+        Description = "The longest each trial warms up before measuring, e.g. 500ms; it stops earlier once the operation rate settles (within 5% over 3 batches). Default: 1s, or 500ms with --quick.",
     };
 
     private static readonly Option<bool> QuickOption = new("--quick", "-q")
     {
-        Description = "Short cases (200ms each) and sizes 64,64KiB: every transport in well under 30 s.",
+        Description = "Short cases (200ms each, over 5 trials) and sizes 64,64KiB.",
     };
 
-    private static readonly Option<string> PinOption = new("--pin")
+    private static readonly Option<int?> TrialsOption = new("--trials", "-r")
     {
-        Description = "Place the two communicating threads: none (scheduler decides), same (one CPU), split (two CPUs).",
-        DefaultValueFactory = _ => "none",
+        Description = "Trials per case, interleaved across the cases; figures are medians over them with a 95% confidence interval. Default: 5 (at least 5 are needed for two results to be told apart at the 5% level; docs/statistics.md).",
+    };
+
+    private static readonly Option<string> ProgressOption = new("--progress")
+    {
+        Description = "How progress is shown on stderr: auto (a bar on a terminal, lines elsewhere), plain (lines) or json (one event per line).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    private static readonly Option<string?> PinOption = new("--pin")
+    {
+        Description = "Place the two communicating threads: split (two CPUs), same (one CPU) or none (the scheduler decides, and figures swing). Default: split when this process may use two CPUs, else same.",
     };
 
     private static readonly Option<string?> CpusOption = new("--cpus")
@@ -113,7 +126,8 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            PinOption, CpusOption, WaitOption, CapacityOption, ZeroCopyOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
+            TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, ZeroCopyOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption,
+            ReferenceOption, OutputDirOption, ProgressOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -124,7 +138,7 @@ internal static class BenchCommand
         var stderr = Terminal.Error;
         BenchPlan plan;
         string format;
-        bool native;
+        ProgressStyle progressStyle;
         try
         {
             plan = BuildPlan(parse);
@@ -134,8 +148,11 @@ internal static class BenchCommand
                 throw new UsageException($"Unknown format '{format}'. Valid formats: table, json.");
             }
 
-            string reference = parse.GetValue(ReferenceOption)!.ToLowerInvariant();
-            native = reference is "native" ? true : reference is "none" ? false : throw new UsageException($"Unknown --reference '{reference}'. Valid: native, none.");
+            string progressText = parse.GetValue(ProgressOption)!;
+            if (!Enum.TryParse(progressText, ignoreCase: true, out progressStyle) || !Enum.IsDefined(progressStyle) || int.TryParse(progressText, out _))
+            {
+                throw new UsageException($"Unknown --progress '{progressText}'. Valid: auto, plain, json.");
+            }
         }
         catch (UsageException e)
         {
@@ -149,20 +166,10 @@ internal static class BenchCommand
         }
 
         var environment = EnvironmentInfo.Capture();
-        IReadOnlyList<CaseResult> results;
-        ReferenceRun? referenceRun = null;
+        RunOutcome outcome;
         try
         {
-            results = await RunProgress.RunAsync(stderr, plan, native, async progress =>
-            {
-                var measured = await new Orchestrator(plan, progress).RunAsync(cancellationToken);
-                if (native)
-                {
-                    (measured, referenceRun) = await new ReferenceRunner(plan, progress).AddAsync(measured, cancellationToken);
-                }
-
-                return measured;
-            });
+            outcome = await RunProgress.RunAsync(stderr, progressStyle, progress => new Runner(plan, progress).RunAsync(cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -170,28 +177,8 @@ internal static class BenchCommand
             return ExitCodes.Interrupted;
         }
 
-        var report = new BenchReport
-        {
-            Environment = environment,
-            Settings = new BenchSettings
-            {
-                Transports = [.. plan.Transports.Select(t => t.Scheme)],
-                Workloads = [.. plan.Workloads.Select(w => w.Name)],
-                Sizes = plan.Sizes,
-                Iterations = plan.Budget.Iterations,
-                DurationSeconds = plan.Budget.Duration?.TotalSeconds,
-                WarmupSeconds = plan.Budget.Warmup.TotalSeconds,
-                Pin = plan.Pin.ToString().ToLowerInvariant(),
-                Cpus = plan.Pin == PinMode.None ? [] : [plan.CoordinatorCpu, plan.WorkerCpu],
-                Quick = plan.Quick,
-                Wait = plan.Wait,
-                RingCapacity = plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) ? plan.RingCapacity : plan.Capacity,
-                ZeroCopy = plan.ZeroCopy,
-                Reference = native ? "native" : "none",
-            },
-            Results = results,
-            ReferenceRun = referenceRun,
-        };
+        var report = ReportOf(plan, environment, outcome);
+        var results = report.Results;
 
         var output = parse.GetValue(OutputOption);
         var terminal = Terminal.Out;
@@ -219,6 +206,35 @@ internal static class BenchCommand
         }
 
         return results.Any(r => r.Failed) ? ExitCodes.IntegrityFailure : outputsWritten ? ExitCodes.Success : ExitCodes.OutputFailure;
+    }
+
+    /// <summary>The report of a run: the plan's settings, and each case's trials turned into figures by the statistics layer.</summary>
+    internal static BenchReport ReportOf(BenchPlan plan, EnvironmentInfo environment, RunOutcome outcome)
+    {
+        string pin = plan.Pin.ToString().ToLowerInvariant();
+        return new BenchReport
+        {
+            Environment = environment,
+            Settings = new BenchSettings
+            {
+                Transports = [.. plan.Transports.Select(t => t.Scheme)],
+                Workloads = [.. plan.Workloads.Select(w => w.Name)],
+                Sizes = plan.Sizes,
+                Iterations = plan.Budget.Iterations,
+                DurationSeconds = plan.Budget.Duration?.TotalSeconds,
+                WarmupSeconds = plan.Budget.WarmupCap.TotalSeconds,
+                Pin = pin,
+                Cpus = plan.Pin == PinMode.None ? [] : [plan.CoordinatorCpu, plan.WorkerCpu],
+                Trials = plan.Trials,
+                Quick = plan.Quick,
+                Wait = plan.Wait?.ToString().ToLowerInvariant(),
+                RingCapacity = plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) ? plan.RingCapacity : plan.Capacity,
+                ZeroCopy = plan.ZeroCopy,
+                Reference = plan.NativeReference ? "native" : "none",
+            },
+            Results = [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))],
+            ReferenceRun = outcome.ReferenceRun,
+        };
     }
 
     private static string RenderTable(BenchReport report)
@@ -258,15 +274,20 @@ internal static class BenchCommand
         }
 
         string? warmupText = parse.GetValue(WarmupOption);
-        var warmup = warmupText is null ? TimeSpan.FromMilliseconds(quick ? 50 : 200) : OptionParsing.Duration(warmupText, "--warmup");
+        var warmup = warmupText is null ? TimeSpan.FromMilliseconds(quick ? 500 : 1000) : OptionParsing.Duration(warmupText, "--warmup");
 
-        string pinText = parse.GetValue(PinOption)!;
-        if (!Enum.TryParse<PinMode>(pinText, ignoreCase: true, out var pin) || !Enum.IsDefined(pin) || int.TryParse(pinText, out _))
+        int trials = parse.GetValue(TrialsOption) ?? DefaultTrials;
+        if (trials is < 1 or > 1000)
         {
-            throw new UsageException($"Unknown --pin '{pinText}'. Valid: none, same, split.");
+            throw new UsageException($"--trials must be from 1 to 1000 (given {trials}).");
         }
 
         var allowed = Affinity.AllowedCpus();
+        string? pinText = parse.GetValue(PinOption);
+        var pin = pinText is null ? allowed.Count >= 2 ? PinMode.Split : PinMode.Same
+            : Enum.TryParse<PinMode>(pinText, ignoreCase: true, out var given) && Enum.IsDefined(given) && !int.TryParse(pinText, out _) ? given
+            : throw new UsageException($"Unknown --pin '{pinText}'. Valid: none, same, split.");
+
         var cpus = parse.GetValue(CpusOption) is { } cpuText ? OptionParsing.Cpus(cpuText) : allowed.Take(2).ToList();
         if (cpus.Count == 0 || cpus.Any(c => !allowed.Contains(c)))
         {
@@ -280,18 +301,32 @@ internal static class BenchCommand
             throw new UsageException($"--pin split needs two different CPUs; this process may use {string.Join(",", allowed)}.");
         }
 
+        RingWait? wait = parse.GetValue(WaitOption) is { } waitText
+            ? Enum.TryParse<RingWait>(waitText, ignoreCase: true, out var w) && Enum.IsDefined(w) && !int.TryParse(waitText, out _) ? w
+              : throw new UsageException($"Unknown --wait '{waitText}'. Valid: spin, backoff, block.")
+            : null;
+
+        string reference = parse.GetValue(ReferenceOption)!.ToLowerInvariant();
+        bool native = reference is "native" ? true : reference is "none" ? false : throw new UsageException($"Unknown --reference '{reference}'. Valid: native, none.");
+
         TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.Duration(timeoutText, "--case-timeout") : null;
-        return new BenchPlan(transports, workloads, sizes, new RunBudget(iterations, duration, warmup), pin, coordinatorCpu, workerCpu, quick)
+        var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait);
+        return new BenchPlan(cases, new RunBudget(iterations, duration, warmup), trials, pin, coordinatorCpu, workerCpu, quick)
         {
             CaseTimeoutOverride = caseTimeout,
-            Wait = parse.GetValue(WaitOption) is { } wait
-                ? wait.ToLowerInvariant() is "spin" or "backoff" or "block" ? wait.ToLowerInvariant() : throw new UsageException($"Unknown --wait '{wait}'. Valid: spin, backoff, block.")
-                : null,
+            Wait = wait,
             Capacity = parse.GetValue(CapacityOption) is { } capacity ? OptionParsing.Capacity(capacity) : null,
             ZeroCopy = zeroCopy,
             MmfDirectory = parse.GetValue(MmfDirOption) is { } mmfDir
                 ? mmfDir.Exists ? mmfDir.FullName : throw new UsageException($"--mmf-dir {mmfDir} is not an existing directory.")
                 : null,
+            NativeReference = native,
         };
     }
+
+    /// <summary>
+    /// Trials per case, with --quick too: with 5 trials against 5 a two-sided rank test can reach p = 0.008, so a real
+    /// change can be told from noise; with 3 against 3 it could never go below p = 0.1 (docs/statistics.md).
+    /// </summary>
+    public const int DefaultTrials = 5;
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 using Spectre.Console;
 
 namespace IpcKit.Coordinator.Commands;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 using Spectre.Console;
 
 namespace IpcKit.Coordinator.Exporters;
@@ -16,7 +17,7 @@ internal static class ComparisonExporter
         var table = new Table().Border(TableBorder.Rounded).AddColumns(Header);
         foreach (var row in comparison.Rows)
         {
-            var cells = Cells(comparison, row).Select(Markup.Escape).ToArray();
+            var cells = Cells(row).Select(Markup.Escape).ToArray();
             cells[^1] = row.Regressed ? $"[bold red]{cells[^1]}[/]" : row.Worse is < 0 ? $"[green]{cells[^1]}[/]" : cells[^1];
             table.AddRow(cells);
         }
@@ -33,7 +34,7 @@ internal static class ComparisonExporter
         md.Append("| --- | --- | ---: | --- | ---: | ---: | ---: | --- |\n");
         foreach (var row in comparison.Rows)
         {
-            var cells = Cells(comparison, row).Select(MarkdownExporter.Escape).ToArray();
+            var cells = Cells(row).Select(MarkdownExporter.Escape).ToArray();
             cells[0] = $"`{row.Transport}`";
             if (row.Regressed)
             {
@@ -52,6 +53,7 @@ internal static class ComparisonExporter
         mode = comparison.Absolute ? "absolute" : "reference",
         threshold = comparison.Threshold,
         regressions = comparison.Regressions.Count,
+        inconclusive = comparison.Inconclusives.Count,
         rows = comparison.Rows,
     }, JsonExporter.Options);
 
@@ -64,13 +66,17 @@ internal static class ComparisonExporter
             return "No regression threshold given (--fail-on-regression): nothing fails.";
         }
 
+        string threshold = Format.Number(t * 100, "0.#");
+        string inconclusive = comparison.Inconclusives.Count == 0 ? ""
+            : $" {comparison.Inconclusives.Count} result(s) worse by more than {threshold}% but within noise (inconclusive): "
+              + string.Join("; ", comparison.Inconclusives.Select(r => $"{r.Transport} {r.Workload} {Format.Size(r.MessageSize)}")) + ".";
         if (regressions.Count == 0)
         {
-            return $"No result is worse by more than {Format.Number(t * 100, "0.#")}%.";
+            return $"No result is significantly worse by more than {threshold}%.{inconclusive}";
         }
 
-        return $"{regressions.Count} result(s) worse by more than {Format.Number(t * 100, "0.#")}%: "
-               + string.Join("; ", regressions.Select(r => $"{r.Transport} {r.Workload} {Format.Size(r.MessageSize)} ({Reason(r)})")) + ".";
+        return $"{regressions.Count} result(s) significantly worse by more than {threshold}%: "
+               + string.Join("; ", regressions.Select(r => $"{r.Transport} {r.Workload} {Format.Size(r.MessageSize)} ({Reason(r)})")) + "." + inconclusive;
     }
 
     private static void WriteVerdict(IAnsiConsole console, Comparison comparison)
@@ -79,20 +85,30 @@ internal static class ComparisonExporter
         console.MarkupLine(comparison.Regressions.Count > 0 ? $"[bold red]{verdict}[/]" : verdict);
     }
 
-    private static string Caption(Comparison comparison) => comparison.Absolute
+    private static string Caption(Comparison comparison) => (comparison.Absolute
         ? "Raw figures (--absolute): baseline → current (change). Only meaningful on the same machine under the same load."
-        : "Ratios to a reference measured in the same run as each result (native twin, else thread, else the fastest transport): baseline → current (change).";
+        : "Ratios to the native twin measured next to each trial where both results have it, else raw figures: baseline → current (change of the medians).")
+        + " A row regresses only when the change is over the threshold and the trials of the two results are apart (Mann–Whitney, p < 0.05).";
 
-    private static string[] Cells(Comparison comparison, ComparisonRow row) =>
+    private static string[] Cells(ComparisonRow row) =>
     [
         row.Transport, row.Workload, Format.Size(row.MessageSize), row.Basis,
-        Figure(row.P50, comparison.Absolute ? Format.Duration : Format.Ratio),
-        Figure(row.P99, comparison.Absolute ? Format.Duration : Format.Ratio),
-        Figure(row.Throughput, comparison.Absolute ? v => Format.Rate(v) + " msg/s" : Format.Ratio),
-        row.Regressed ? $"REGRESSION: {Reason(row)}" : row.Note ?? (row.Worse is { } w ? Math.Abs(w) < 0.0005 ? $"{row.Gate} unchanged" : $"{row.Gate} {(w > 0 ? "worse" : "better")} by {Format.Number(Math.Abs(w) * 100, "0.0")}%" : "-"),
+        Figure(row.P50, Raw(row) ? Format.Duration : Format.Ratio),
+        Figure(row.P99, Raw(row) ? Format.Duration : Format.Ratio),
+        Figure(row.Throughput, Raw(row) ? v => Format.Rate(v) + " msg/s" : Format.Ratio),
+        row.Regressed ? $"REGRESSION: {Reason(row)}"
+        : row.Inconclusive ? $"inconclusive: {row.Gate} worse by {Format.Number(row.Worse!.Value * 100, "0.0")}% {Noise(row)}"
+        : row.Note ?? (row.Worse is { } w ? Math.Abs(w) < 0.0005 ? $"{row.Gate} unchanged" : $"{row.Gate} {(w > 0 ? "worse" : "better")} by {Format.Number(Math.Abs(w) * 100, "0.0")}% {Noise(row)}" : "-"),
     ];
 
-    private static string Reason(ComparisonRow row) => row.Worse is { } w ? $"{row.Gate} worse by {Format.Number(w * 100, "0.0")}%" : row.Note ?? "";
+    /// <summary>Whether a row compares raw figures (else ratios to its native twin).</summary>
+    private static bool Raw(ComparisonRow row) => row.Basis.StartsWith("absolute", StringComparison.Ordinal);
+
+    private static string Reason(ComparisonRow row) => row.Worse is { } w ? $"{row.Gate} worse by {Format.Number(w * 100, "0.0")}%, p = {Format.Number(row.PValue ?? 1, "0.###")}" : row.Note ?? "";
+
+    /// <summary>"(noise ±12%, p = 0.31)": how wide the intervals are, and how apart the trials.</summary>
+    private static string Noise(ComparisonRow row) =>
+        $"(noise ±{Format.Number((row.Noise ?? 0) * 100, "0")}%, p = {Format.Number(row.PValue ?? 1, "0.###")})";
 
     private static string Figure(FigureChange? change, Func<double, string> format) =>
         change is null ? "-" : $"{format(change.Baseline)} → {format(change.Current)} ({Format.Change(change.Relative)})";

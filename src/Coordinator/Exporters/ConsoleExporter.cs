@@ -1,4 +1,5 @@
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 using Spectre.Console;
 
 namespace IpcKit.Coordinator.Exporters;

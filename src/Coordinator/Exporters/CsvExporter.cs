@@ -1,5 +1,6 @@
 using System.Text;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Exporters;
 
@@ -11,13 +12,14 @@ internal static class CsvExporter
 {
     private static readonly string[] Header =
     [
-        "transport", "workload", "messageSize", "operations", "pin",
+        "transport", "workload", "messageSize", "operations", "pin", "trials",
         "p50Ns", "p90Ns", "p99Ns", "p999Ns", "maxNs", "meanNs", "minNs", "samples",
-        "messagesPerSecond", "bytesPerSecond", "elapsedSeconds",
+        "p50CiLowNs", "p50CiHighNs",
+        "messagesPerSecond", "messagesPerSecondCiLow", "messagesPerSecondCiHigh", "bytesPerSecond", "elapsedSeconds",
         "sent", "received", "lost", "corrupted",
         "coordinatorUserMs", "coordinatorSystemMs", "workerUserMs", "workerSystemMs", "contextSwitches",
         "referenceMechanism", "referenceP50Ns", "referenceP99Ns", "referenceMessagesPerSecond", "referenceBytesPerSecond", "referenceRatio",
-        "referenceError", "error",
+        "referenceRatioCiLow", "referenceRatioCiHigh", "referenceError", "error",
     ];
 
     public static string Write(BenchReport report)
@@ -31,15 +33,16 @@ internal static class CsvExporter
             var n = r.Reference;
             string[] fields =
             [
-                r.Transport, r.Workload, Format.Raw(r.MessageSize), Format.Raw(r.Operations), r.Pin,
+                r.Transport, r.Workload, Format.Raw(r.MessageSize), Format.Raw(r.Operations), r.Pin, Format.Raw(r.Trials.Count),
                 Opt(l?.P50Ns), Opt(l?.P90Ns), Opt(l?.P99Ns), Opt(l?.P999Ns), Opt(l?.MaxNs), Opt(l?.MeanNs), Opt(l?.MinNs), Opt(l?.Samples),
-                Format.Raw(r.MessagesPerSecond), Format.Raw(r.BytesPerSecond), Format.Raw(r.ElapsedSeconds),
+                Opt(r.P50?.CiLow), Opt(r.P50?.CiHigh),
+                Format.Raw(r.MessagesPerSecond), Opt(r.Rate?.CiLow), Opt(r.Rate?.CiHigh), Format.Raw(r.BytesPerSecond), Format.Raw(r.ElapsedSeconds),
                 Format.Raw(r.Integrity.Sent), Format.Raw(r.Integrity.Received), Format.Raw(r.Integrity.Lost), Format.Raw(r.Integrity.Corrupted),
                 Opt(c?.Coordinator.UserMs), Opt(c?.Coordinator.SystemMs), Opt(c?.Worker.UserMs), Opt(c?.Worker.SystemMs),
                 Opt(c is null ? null : c.Coordinator.VoluntaryContextSwitches + c.Coordinator.InvoluntaryContextSwitches
                                        + c.Worker.VoluntaryContextSwitches + c.Worker.InvoluntaryContextSwitches),
-                n?.Mechanism ?? "", Opt(n?.P50Ns), Opt(n?.P99Ns), Opt(n?.MessagesPerSecond), Opt(n?.BytesPerSecond), Opt(n?.Ratio),
-                n?.Error ?? "", r.Error ?? "",
+                n?.Mechanism ?? "", Opt(n?.P50Ns), Opt(n?.P99Ns), Opt(n?.MessagesPerSecond), Opt(n?.BytesPerSecond), Opt(n?.Ratio?.Median),
+                Opt(n?.Ratio?.CiLow), Opt(n?.Ratio?.CiHigh), n?.Error ?? "", r.Error ?? "",
             ];
             csv.Append(string.Join(',', fields.Select(Quote))).Append('\n');
         }

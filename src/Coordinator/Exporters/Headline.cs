@@ -1,4 +1,5 @@
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 using IpcKit.Transports;
 using Spectre.Console;
 
@@ -23,7 +24,9 @@ internal static class Headline
             "split" when s.Cpus.Count > 1 => $"pin: split (coordinator on CPU {s.Cpus[0]}, worker on CPU {s.Cpus[1]})",
             _ => $"pin: {s.Pin}",
         };
+        string trials = s.Trials == 1 ? "1 trial" : $"{s.Trials} interleaved trials";
         string budget = s.Iterations is { } n ? $"{Format.Count(n)} operations per case" : $"{Format.Number(s.DurationSeconds ?? 0, "0.###")} s per case";
+        budget += $" over {trials}";
         string rings = (s.Wait, s.RingCapacity) switch
         {
             (null, null) => "",
@@ -32,7 +35,7 @@ internal static class Headline
             ({ } w, { } c) => $" · rings (mmf, thread): wait {w}, {ByteSize.Format(c)}",
         };
         rings += s.ZeroCopy ? ", zero-copy sends" : "";
-        return $"{pin} · {budget} after {Format.Number(s.WarmupSeconds, "0.###")} s warm-up{rings}";
+        return $"{pin} · {budget}, each after a warm-up until steady (at most {Format.Number(s.WarmupSeconds, "0.###")} s){rings}";
     }
 
     /// <summary>What to say about the reference: missing, or what the ratios are against. Empty when nothing.</summary>
@@ -47,15 +50,8 @@ internal static class Headline
 
         if (summary.HasRatios)
         {
-            var kinds = summary.Rows.Where(r => r.Baseline is { IsSelf: false }).Select(r => r.Baseline!.Kind).Distinct().Order();
-            string against = string.Join(", else ", kinds.Select(k => k switch
-            {
-                BaselineKind.Native => "the native C twin (ipckit-native)",
-                BaselineKind.Thread => "the thread transport",
-                _ => "the fastest transport of that size",
-            }));
-            lines.Add("vs ref: p50 ÷ the reference's p50 (lower is better); for throughput msg/s ÷ the reference's (higher is better).");
-            lines.Add($"reference, measured in this run: {against}.");
+            lines.Add("vs ref: p50 ÷ the native twin's p50 (lower is better); for throughput msg/s ÷ the twin's (higher is better).");
+            lines.Add("reference: the native C twin (ipckit-native), run right after each trial; a ratio is the median over the pairs of trials, with its 95% interval.");
         }
 
         if (run is { Available: true, Note: { } note })

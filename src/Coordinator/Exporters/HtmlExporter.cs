@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using IpcKit.Coordinator.Exporters.Svg;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Exporters;
 

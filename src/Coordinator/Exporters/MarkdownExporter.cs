@@ -1,5 +1,6 @@
 using System.Text;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Exporters;
 

@@ -1,5 +1,6 @@
 using IpcKit.Coordinator.Exporters.Svg;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Exporters;
 
@@ -10,8 +11,8 @@ internal sealed record ExportOutcome(string Path, string? Error)
 }
 
 /// <summary>
-/// Writes every output of a result into one directory: results.json, results.csv, report.md, report.html and the SVG
-/// charts. Each exporter runs on its own: one that fails (a bug, a full disk, a name taken by a directory) is reported
+/// Writes every output of a result into one directory: results.json, results.csv, report.md, report.html, the SVG
+/// charts and (for a run just measured) each case's latency distribution under hgrm/. Each exporter runs on its own: one that fails (a bug, a full disk, a name taken by a directory) is reported
 /// and the others still write their files, as in BenchmarkDotNet.
 /// </summary>
 internal static class ReportWriter
@@ -26,7 +27,8 @@ internal static class ReportWriter
         ("report.html", HtmlExporter.Write),
     ];
 
-    public static IReadOnlyList<ExportOutcome> WriteAll(BenchReport report, string directory) => WriteAll(report, directory, Exporters);
+    public static IReadOnlyList<ExportOutcome> WriteAll(BenchReport report, string directory) =>
+        WriteAll(report, directory, [.. Exporters, .. HgrmExporter.For(report)]);
 
     public static IReadOnlyList<ExportOutcome> WriteAll(BenchReport report, string directory, IEnumerable<(string File, Func<Summary, string> Render)> exporters)
     {
@@ -49,6 +51,7 @@ internal static class ReportWriter
             {
                 // Written next to the target and renamed over it, so a failure never leaves half a file behind.
                 string text = render(summary);
+                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 string temporary = path + ".tmp";
                 File.WriteAllText(temporary, text);
                 File.Move(temporary, path, overwrite: true);

@@ -1,4 +1,5 @@
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Exporters;
 
@@ -25,7 +26,7 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
         bool stream = workload == "throughput";
         bool ratios = summary.HasRatios;
         var header = new List<string> { "transport", "size", stream ? "messages" : "round trips", "p50", "p90", "p99", "p99.9", "max", "mean",
-            stream ? "msg/s" : "ops/s", stream ? "bytes/s" : "CPU/op", "ctx sw/op", "lost", "corrupt" };
+            stream ? "msg/s" : "ops/s", stream ? "msg/s 95% CI" : "p50 95% CI", stream ? "bytes/s" : "CPU/op", "ctx sw/op", "lost", "corrupt" };
         if (ratios)
         {
             header.AddRange([stream ? "rate vs ref" : "p50 vs ref", "reference"]);
@@ -50,14 +51,15 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
             cells.Add(new Cell(Format.Count(r.Operations)));
             cells.AddRange(Times.Select(c => Figure(c, Format.Duration)));
             cells.Add(Figure(Column.Rate, Format.Rate));
+            cells.Add(new Cell(Spread(stream ? r.Rate : r.P50)));
             cells.Add(stream ? Figure(Column.Bytes, Format.Bytes) : Figure(Column.CpuPerOp, Format.Duration));
             cells.Add(Figure(Column.SwitchesPerOp, v => Format.Number(v)));
             cells.Add(new Cell(Format.Count(r.Integrity.Lost), Bad: r.Integrity.Lost != 0));
             cells.Add(new Cell(Format.Count(r.Integrity.Corrupted), Bad: r.Integrity.Corrupted != 0));
             if (ratios)
             {
-                cells.Add(new Cell(row.Baseline is { IsSelf: false, Ratio: { } ratio } ? Format.Ratio(ratio) : "-"));
-                cells.Add(new Cell(row.Baseline is { } b ? b.IsSelf ? "(the reference)" : b.Label : "none"));
+                cells.Add(new Cell(row.Baseline is { Ratio: { } ratio } ? Format.Ratio(ratio.Median) + (ratio.Trials > 1 ? $" ({Format.Number(ratio.CiLow)}–{Format.Number(ratio.CiHigh)})" : "") : "-"));
+                cells.Add(new Cell(row.Baseline is { } b ? b.Label : "none"));
             }
 
             rows.Add(cells);
@@ -65,4 +67,8 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
 
         return new ResultTable(workload, Headline.Caption(workload), header, 2, rows) { HasReference = ratios };
     }
+
+    /// <summary>The 95% interval of the column's main figure as ±Y% (the JSON and CSV hold its bounds); "-" for a single trial.</summary>
+    private static string Spread(Estimate? e) =>
+        e is { Trials: > 1 } ? $"±{Format.Number(Estimates.RelativeHalfWidth(e) * 100, "0.#")}%" : "-";
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using HdrHistogram;
 
 namespace IpcKit.Coordinator.Results;
 
@@ -6,7 +7,7 @@ namespace IpcKit.Coordinator.Results;
 internal sealed record BenchReport
 {
     /// <summary>Bumped on any change a reader of the JSON must know about.</summary>
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
@@ -34,11 +35,16 @@ internal sealed record BenchSettings
 
     public double? DurationSeconds { get; init; }
 
+    /// <summary>The longest one trial may warm up while its rate has not settled (--warmup).</summary>
     public required double WarmupSeconds { get; init; }
 
+    /// <summary>The placement of the two communicating threads: none, same or split (docs/json-schema.md).</summary>
     public required string Pin { get; init; }
 
     public required IReadOnlyList<int> Cpus { get; init; }
+
+    /// <summary>Trials per case (--trials), interleaved round-robin across the cases. 1 in files of schema version 1.</summary>
+    public int Trials { get; init; } = 1;
 
     public required bool Quick { get; init; }
 
@@ -56,7 +62,11 @@ internal sealed record BenchSettings
     public string Reference { get; init; } = "none";
 }
 
-/// <summary>The figures of one transport × workload × message size.</summary>
+/// <summary>
+/// The figures of one transport × workload × message size over all its trials: each trial's own figures, their median
+/// with spread and 95% confidence interval (<see cref="P50"/>, <see cref="Rate"/>), and the latency distribution of
+/// every trial merged (<see cref="Latency"/>). docs/statistics.md says how each is computed.
+/// </summary>
 internal sealed record CaseResult
 {
     public required string Transport { get; init; }
@@ -65,25 +75,45 @@ internal sealed record CaseResult
 
     public required int MessageSize { get; init; }
 
-    /// <summary>Measured operations (round trips for latency and request, messages for throughput), warm-up excluded.</summary>
+    /// <summary>Measured operations over all trials (round trips for latency and request, messages for throughput), warm-up excluded.</summary>
     public required long Operations { get; init; }
 
     public required string Pin { get; init; }
 
+    /// <summary>Percentiles of every operation time of every trial (the trials' histograms merged).</summary>
     public LatencyStats? Latency { get; init; }
 
+    /// <summary>The trials' p50 round-trip (or per-message) times: median, spread and 95% confidence interval, in ns.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Estimate? P50 { get; init; }
+
+    /// <summary>The median over trials of messages (operations) per second.</summary>
     public double MessagesPerSecond { get; init; }
 
+    /// <summary>The trials' messages (operations) per second: median, spread and 95% confidence interval.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Estimate? Rate { get; init; }
+
+    /// <summary>The median over trials of payload bytes per second.</summary>
     public double BytesPerSecond { get; init; }
 
+    /// <summary>Summed over trials.</summary>
     public required Integrity Integrity { get; init; }
 
+    /// <summary>Both processes' CPU time and context switches during the timed parts of all trials.</summary>
     public CpuUsage? Cpu { get; init; }
 
-    /// <summary>Measured seconds, warm-up excluded.</summary>
+    /// <summary>Measured seconds over all trials, warm-up excluded.</summary>
     public double ElapsedSeconds { get; init; }
 
-    /// <summary>The same case measured by the native C reference (ipckit-native) in the same run, or null when there was none.</summary>
+    /// <summary>Every trial's own figures, in the order they ran.</summary>
+    public IReadOnlyList<TrialResult> Trials { get; init; } = [];
+
+    /// <summary>The merged latency histogram, for the .hgrm export; not in the JSON.</summary>
+    [JsonIgnore]
+    public HistogramBase? Histogram { get; init; }
+
+    /// <summary>The same case measured by the native C reference (ipckit-native) next to each trial, or null when there was none.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public NativeFigures? Reference { get; init; }
 
@@ -95,35 +125,58 @@ internal sealed record CaseResult
     public bool Failed => Error is not null || Integrity.Lost != 0 || Integrity.Corrupted != 0;
 }
 
-/// <summary>Percentiles of the operation times, in nanoseconds.</summary>
-internal sealed record LatencyStats(long P50Ns, long P90Ns, long P99Ns, long P999Ns, long MaxNs, double MeanNs, long MinNs, long Samples)
+/// <summary>Percentiles of the operation times, in nanoseconds (computed by Statistics.Percentiles from a histogram).</summary>
+internal sealed record LatencyStats(long P50Ns, long P90Ns, long P99Ns, long P999Ns, long MaxNs, double MeanNs, long MinNs, long Samples);
+
+/// <summary>
+/// A figure over trials: the median, the spread (min–max) and a 95% confidence interval (<see cref="CiLow"/> to
+/// <see cref="CiHigh"/>; equal to the median when there was a single trial). docs/statistics.md says how it is computed.
+/// </summary>
+internal sealed record Estimate(double Median, double Min, double Max, double CiLow, double CiHigh, int Trials);
+
+/// <summary>One trial of a case: its own figures, and those of its native twin's trial run right after it.</summary>
+internal sealed record TrialResult
 {
-    /// <summary>Computes the statistics of raw samples (sorted in place).</summary>
-    public static LatencyStats? FromSamples(long[] samplesNs, int count)
-    {
-        if (count == 0)
-        {
-            return null;
-        }
+    /// <summary>1-based, in the order trials ran.</summary>
+    public required int Trial { get; init; }
 
-        var span = samplesNs.AsSpan(0, count);
-        span.Sort();
-        double sum = 0;
-        foreach (long s in span)
-        {
-            sum += s;
-        }
+    public required long Operations { get; init; }
 
-        // Nearest-rank percentile: the smallest sample with at least q of all samples at or below it.
-        long At(double q) => samplesNs[Math.Clamp((int)Math.Ceiling(q * count) - 1, 0, count - 1)];
-        return new LatencyStats(At(0.50), At(0.90), At(0.99), At(0.999), span[^1], sum / count, span[0], count);
-    }
+    public double ElapsedSeconds { get; init; }
+
+    /// <summary>How long the warm-up ran before measuring.</summary>
+    public double WarmupSeconds { get; init; }
+
+    /// <summary>True when the warm-up's rate settled; false when it stopped at the cap (--warmup) still moving.</summary>
+    public bool WarmupSettled { get; init; }
+
+    public LatencyStats? Latency { get; init; }
+
+    public double MessagesPerSecond { get; init; }
+
+    public double BytesPerSecond { get; init; }
+
+    public required Integrity Integrity { get; init; }
+
+    public CpuUsage? Cpu { get; init; }
+
+    /// <summary>The native twin's trial, run right after this one, with the ratio of this trial to it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NativeTrial? Reference { get; init; }
+}
+
+/// <summary>One trial of a native twin (ipckit-native), and this trial's ratio to it (see <see cref="NativeFigures.Ratio"/>).</summary>
+internal sealed record NativeTrial(long Operations, long P50Ns, long P99Ns, double MessagesPerSecond, double BytesPerSecond, double? Ratio)
+{
+    /// <summary>Why the twin could not be measured, or null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
 }
 
 /// <summary>What arrived: a fast transport that loses data has failed.</summary>
 internal sealed record Integrity(long Sent, long Received, long Lost, long Corrupted);
 
-/// <summary>CPU time and context switches of both processes during one case (warm-up included).</summary>
+/// <summary>CPU time and context switches of both processes during the timed part of a trial (or of all trials, summed).</summary>
 internal sealed record CpuUsage(ProcessCpu Coordinator, ProcessCpu Worker);
 
 /// <summary>One process's share: CPU milliseconds and context switches.</summary>

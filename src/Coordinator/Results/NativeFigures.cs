@@ -4,7 +4,9 @@ namespace IpcKit.Coordinator.Results;
 
 /// <summary>
 /// What the native C reference (scripts/native, <c>ipckit-native</c>) measured for the twin of one case: the same OS
-/// mechanism, workload, size, operation count and pinning, without .NET in the way.
+/// mechanism, workload, size, operation count and pinning, without .NET in the way. For a case, the figures are the
+/// medians over the twin's trials and <see cref="Ratio"/> summarises the per-trial ratios; as parsed from one run of
+/// ipckit-native, they are that run's.
 /// </summary>
 internal sealed record NativeFigures
 {
@@ -22,24 +24,26 @@ internal sealed record NativeFigures
     public double BytesPerSecond { get; init; }
 
     /// <summary>
-    /// IpcKit against its native twin: for latency (and request) p50 ÷ native p50, so 1.5 means 50% slower; for
-    /// throughput messages/s ÷ native messages/s, so 0.5 means half the rate. Null when either side has no figure.
+    /// IpcKit against its native twin, computed per pair of trials and summarised over them: for latency p50 ÷ native
+    /// p50, so 1.5 means 50% slower; for throughput messages/s ÷ native messages/s, so 0.5 means half the rate. Null
+    /// when no pair has both figures.
     /// </summary>
-    public double? Ratio { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Estimate? Ratio { get; init; }
 
     /// <summary>Why the native twin could not be measured, or null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Error { get; init; }
 
-    /// <summary>The ratio of <paramref name="result"/> to these figures, by the rule in <see cref="Ratio"/>.</summary>
-    public static double? RatioOf(CaseResult result, long nativeP50Ns, double nativeMessagesPerSecond)
+    /// <summary>The ratio of one trial to its twin's trial, by the rule in <see cref="Ratio"/>.</summary>
+    public static double? RatioOf(string workload, TrialResult trial, long nativeP50Ns, double nativeMessagesPerSecond)
     {
-        if (result.Workload == "throughput")
+        if (workload == "throughput")
         {
-            return nativeMessagesPerSecond > 0 && result.MessagesPerSecond > 0 ? result.MessagesPerSecond / nativeMessagesPerSecond : null;
+            return nativeMessagesPerSecond > 0 && trial.MessagesPerSecond > 0 ? trial.MessagesPerSecond / nativeMessagesPerSecond : null;
         }
 
-        return nativeP50Ns > 0 && result.Latency is { P50Ns: > 0 } l ? (double)l.P50Ns / nativeP50Ns : null;
+        return nativeP50Ns > 0 && trial.Latency is { P50Ns: > 0 } l ? (double)l.P50Ns / nativeP50Ns : null;
     }
 }
 

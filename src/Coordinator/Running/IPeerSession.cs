@@ -1,3 +1,4 @@
+using IpcKit.Protocol;
 using IpcKit.Transports;
 
 namespace IpcKit.Coordinator.Running;
@@ -16,6 +17,12 @@ internal interface IPeerSession : IAsyncDisposable
 
     /// <summary>Completes when the peer stops on its own: the process exited, or the thread failed.</summary>
     Task<int> Exited { get; }
+
+    /// <summary>
+    /// The peer process's own whole-process CPU counters now (it reads getrusage and answers over the control channel),
+    /// or null for a peer thread, whose costs are in this process's counters. Blocks the calling thread.
+    /// </summary>
+    ProcessCounters? ReadCounters();
 
     /// <summary>Turns a failure seen on the data connection into a message saying what happened to the peer.</summary>
     Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null);

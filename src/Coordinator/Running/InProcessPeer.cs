@@ -33,6 +33,8 @@ internal sealed class InProcessPeer : IPeerSession
 
     public Task<int> Exited => _exited.Task;
 
+    public ProcessCounters? ReadCounters() => null;
+
     public static async Task<InProcessPeer> StartAsync(ITransport transport, Endpoint endpoint, ConfigureMessage configure, CancellationToken cancellationToken)
     {
         var listener = await transport.ListenAsync(endpoint, cancellationToken);

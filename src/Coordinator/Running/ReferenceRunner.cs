@@ -1,93 +1,62 @@
+using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Results;
 
 namespace IpcKit.Coordinator.Running;
 
 /// <summary>
-/// `--reference native`: after the IpcKit cases, measures each one's native C twin — the same OS mechanism without
-/// .NET — with the same workload, size, operation count and pinning, in the same run, and adds its figures and the
-/// ratio to each result. Transports that share a twin (pipe and unix both ride on a Unix socket) share one native
-/// measurement per workload and size.
+/// `--reference native`: runs the native C twin of a case (the same OS mechanism without .NET: scripts/native) right
+/// after each of its trials, with the same workload, size, operation count and placement, so that each IpcKit trial has
+/// a twin trial taken under the same load; and memcpy once at the sizes the ring transports streamed.
 /// </summary>
-internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
+internal sealed class ReferenceRunner(BenchPlan plan, NativeTool tool)
 {
-    /// <summary>
-    /// The native mechanism that does what an IpcKit transport does, or null when it has no twin. For the shared-memory
-    /// ring the twin depends on how it waits (--wait): spin is shm-spin; backoff (the default) is the futex ring, which
-    /// also spins a little before it sleeps; block is the futex ring with no spinning (futex-block).
-    /// </summary>
-    public static string? TwinOf(string transport, string? wait) => transport.ToLowerInvariant() switch
+    /// <summary>Finds (building if needed) ipckit-native; null with the reason when it cannot be had.</summary>
+    public static async Task<(ReferenceRunner? Runner, string? Problem)> StartAsync(BenchPlan plan, IProgress<RunEvent> progress, CancellationToken cancellationToken)
     {
-        "anon-pipe" => "pipe",   // two pipe(2)s, one per direction
-        "pipe" => "unix",        // .NET's named pipes are Unix domain sockets on Linux
-        "unix" => "unix",
-        "tcp" => "tcp",
-        "mmf" or "shm" => wait switch { "spin" => "shm-spin", "block" => "futex-block", _ => "futex" },
-        _ => null,
-    };
-
-    /// <summary>ipckit-native measures the latency and throughput workloads; request has no twin.</summary>
-    private bool HasTwin(CaseResult r) => r.Workload is "latency" or "throughput" && !r.Failed && TwinOf(r.Transport, plan.Wait) is not null;
-
-    /// <summary>The progress lines this runner will print for a plan's cases, for a progress display to count.</summary>
-    public static int CountCases(BenchPlan plan) =>
-        (plan.Transports.Select(t => TwinOf(t.Scheme, plan.Wait)).OfType<string>().Distinct().Count()
-         * plan.Workloads.Count(w => w.Name is "latency" or "throughput") * plan.Sizes.Count)
-        + (plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) && plan.Workloads.Any(w => w.Name == "throughput") ? plan.Sizes.Count : 0);
-
-    public async Task<(IReadOnlyList<CaseResult> Results, ReferenceRun Run)> AddAsync(IReadOnlyList<CaseResult> results, CancellationToken cancellationToken)
-    {
-        var withTwin = results.Where(HasTwin).ToList();
-        var ringStreams = results.Where(r => RingTransports.Contains(r.Transport) && r.Workload == "throughput" && !r.Failed).ToList();
-        string? untwinned = Untwinned(results);
-        if (withTwin.Count == 0 && ringStreams.Count == 0)
-        {
-            return (results, new ReferenceRun { Kind = "native", Available = true, Note = untwinned ?? "No case of this run has a native twin." });
-        }
-
-        progress("native: building the C reference (scripts/native/build.sh) if needed");
+        progress.Report(new RunNote("native: building the C reference (scripts/native/build.sh) if needed"));
         var (tool, problem) = await NativeTool.LocateAsync(cancellationToken);
         if (tool is null)
         {
-            progress($"native: the reference is missing — {problem}; going on without it");
-            return (results, new ReferenceRun { Kind = "native", Available = false, Note = problem });
+            progress.Report(new RunNote($"native: the reference is missing — {problem}; going on without it"));
+            return (null, problem);
         }
 
-        var measured = new Dictionary<(string, string, int), NativeFigures>();
-        foreach (var group in withTwin.GroupBy(r => (Mechanism: TwinOf(r.Transport, plan.Wait)!, r.Workload, r.MessageSize)))
+        return (new ReferenceRunner(plan, tool), null);
+    }
+
+    /// <summary>Measures the twin of the last trial of <paramref name="c"/> and pairs it with that trial.</summary>
+    public async Task<string?> MeasureTwinAsync(CaseTrials c, CancellationToken cancellationToken)
+    {
+        var trial = c.Trials[^1];
+        var nativeCase = new NativeCase(c.Case.Twin!, c.Case.Workload.Name, c.Case.Size, IterationsFor(trial.Operations), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
         {
-            var (mechanism, workload, size) = group.Key;
-            progress($"native: {mechanism} {workload}, {Format.Size(size)}");
-            var nativeCase = new NativeCase(mechanism, workload, size, IterationsFor(group), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
-            {
-                Capacity = plan.RingCapacity,
-                ZeroCopy = plan.ZeroCopy && workload == "throughput",
-                // anon-pipe enlarges its pipes; its twin does the same, so that the two still drive one mechanism alike.
-                PipeSize = mechanism == "pipe" ? new IpcKit.Transports.AnonymousPipes.AnonymousPipeTransportOptions().PipeBufferSize : null,
-            };
-            measured[group.Key] = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
-        }
-
-        var updated = results.Select(r => HasTwin(r) && measured.TryGetValue((TwinOf(r.Transport, plan.Wait)!, r.Workload, r.MessageSize), out var n)
-            ? r with { Reference = n with { Ratio = n.Error is null ? NativeFigures.RatioOf(r, n.P50Ns, n.MessagesPerSecond) : null } }
-            : r).ToList();
-        var memcpy = await MeasureMemcpyAsync(tool, ringStreams, cancellationToken);
-        return (updated, new ReferenceRun { Kind = "native", Available = true, Note = untwinned, Memcpy = memcpy });
+            Capacity = plan.RingCapacity,
+            ZeroCopy = plan.ZeroCopy && c.Case.Workload.Name == "throughput",
+            // anon-pipe enlarges its pipes; its twin does the same, so that the two still drive one mechanism alike.
+            PipeSize = c.Case.Twin == "pipe" ? new IpcKit.Transports.AnonymousPipes.AnonymousPipeTransportOptions().PipeBufferSize : null,
+        };
+        var n = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
+        c.PairLast(new NativeTrial(n.Operations, n.P50Ns, n.P99Ns, n.MessagesPerSecond, n.BytesPerSecond,
+            n.Error is null ? NativeFigures.RatioOf(c.Case.Workload.Name, trial, n.P50Ns, n.MessagesPerSecond) : null) { Error = n.Error });
+        return n.Error;
     }
 
     /// <summary>memcpy at each size the ring transports streamed, with source and destination warm in cache (one slot each).</summary>
-    private async Task<IReadOnlyList<MemcpyFigure>?> MeasureMemcpyAsync(NativeTool tool, List<CaseResult> ringStreams, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MemcpyFigure>?> MeasureMemcpyAsync(IReadOnlyList<CaseTrials> cases, IProgress<RunEvent> progress, CancellationToken cancellationToken)
     {
-        if (ringStreams.Count == 0)
+        var streams = cases.Where(c => c.Case.IsRing && c.Case.Workload.Name == "throughput" && c.Error is null && c.Trials.Count > 0).ToList();
+        if (streams.Count == 0)
         {
             return null;
         }
 
         var figures = new List<MemcpyFigure>();
-        foreach (var group in ringStreams.GroupBy(r => r.MessageSize).OrderBy(g => g.Key))
+        foreach (var group in streams.GroupBy(c => c.Case.Size).OrderBy(g => g.Key))
         {
             int size = group.Key;
-            progress($"native: memcpy, {Format.Size(size)} (cache-warm)");
-            var memcpyCase = new NativeCase("memcpy", "throughput", size, IterationsFor(group), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
+            progress.Report(new RunNote($"native: memcpy, {Format.Size(size)} (cache-warm)"));
+            long operations = group.Max(c => c.Trials.Max(t => t.Operations));
+            var memcpyCase = new NativeCase("memcpy", "throughput", size, IterationsFor(operations), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
             {
                 Pool = Math.Max(4096, 2L * size),
             };
@@ -101,13 +70,13 @@ internal sealed class ReferenceRunner(BenchPlan plan, Action<string> progress)
         return figures;
     }
 
-    /// <summary>As many operations as the IpcKit cases did (or --iterations), within what ipckit-native accepts.</summary>
-    private long IterationsFor(IEnumerable<CaseResult> cases) =>
-        Math.Min(plan.Budget.Iterations ?? Math.Max(100, cases.Max(r => r.Operations)), 1_000_000_000);
-
-    private string? Untwinned(IReadOnlyList<CaseResult> results)
+    /// <summary>Which measured cases have no native twin, as a note for the report; null when all have one.</summary>
+    public static string? Untwinned(BenchPlan plan)
     {
-        var without = results.Where(r => !r.Failed && !HasTwin(r)).Select(r => r.Workload == "request" ? $"{r.Transport} request" : r.Transport).Distinct().ToList();
+        var without = plan.Cases.Where(c => c.Twin is null).Select(c => c.Workload.HasNativeTwin ? c.Scheme : $"{c.Scheme} {c.Workload.Name}").Distinct().ToList();
         return without.Count == 0 ? null : $"No native twin for: {string.Join(", ", without)}.";
     }
+
+    /// <summary>As many operations as the IpcKit trial did, within what ipckit-native accepts.</summary>
+    private static long IterationsFor(long operations) => Math.Clamp(operations, 100, 1_000_000_000);
 }

@@ -44,6 +44,27 @@ internal sealed class WorkerSession : IPeerSession
     /// <summary>The worker's final report, available after dispose when it exited cleanly.</summary>
     public ResultMessage? Result { get; private set; }
 
+    /// <summary>Asks the worker for its CPU counters over the control channel and waits for the answer (10 s at most).</summary>
+    public ProcessCounters? ReadCounters()
+    {
+        _control.Send(new CountersRequest());
+        using var deadline = new CancellationTokenSource(ExitTimeout);
+        while (true)
+        {
+            var message = _control.ReceiveAsync(deadline.Token).AsTask().GetAwaiter().GetResult()
+                          ?? throw new ConnectionClosedException("The worker closed its control channel.");
+            if (message is CountersMessage counters)
+            {
+                return counters.Counters;
+            }
+
+            if (message is ErrorMessage error)
+            {
+                throw new ConnectionClosedException($"The worker failed: {error.Kind}: {error.Message}");
+            }
+        }
+    }
+
     /// <summary>The command that starts a worker: the apphost beside this program, or `dotnet IpcKit.Worker.dll`.</summary>
     internal static ChildCommand WorkerCommand()
     {

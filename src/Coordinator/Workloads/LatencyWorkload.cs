@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IpcKit.Coordinator.Planning;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 
@@ -16,34 +17,45 @@ internal sealed class LatencyWorkload : Workload
 
     public override WorkerRole WorkerRole => WorkerRole.Echo;
 
-    public override CaseMeasurement Run(IConnection data, int messageSize, RunBudget budget)
+    public override bool HasNativeTwin => true;
+
+    public override TrialMeasurement Run(TrialContext context)
     {
-        var message = new byte[messageSize];
-        MessageStamp.FillPattern(message, messageSize);
+        var data = context.Data;
+        var message = new byte[context.Size];
+        MessageStamp.FillPattern(message, context.Size);
         ulong payloadSum = MessageStamp.PayloadSum(message);
         ulong sequence = 0;
         long corrupted = 0;
 
-        long warmupStart = Stopwatch.GetTimestamp();
-        long warmupOps = 0;
-        while (warmupOps < 10 || Stopwatch.GetElapsedTime(warmupStart) < budget.Warmup)
+        var warmup = SteadyState.Run(context.Budget.WarmupCap, target =>
         {
-            RoundTrip(data, message, sequence++, payloadSum, ref corrupted);
-            warmupOps++;
-        }
+            long n = 0;
+            long t0 = Stopwatch.GetTimestamp();
+            do
+            {
+                RoundTrip(data, message, sequence++, payloadSum, ref corrupted);
+                n++;
+            }
+            while (Stopwatch.GetElapsedTime(t0) < target);
+            return n;
+        });
 
         corrupted = 0;
-        var samples = new Samples(budget.Iterations);
+        var histogram = context.Histogram;
+        var budget = context.Budget;
+        context.MeasureStarting();
         long done = 0;
         long start = Stopwatch.GetTimestamp();
         while (budget.More(done, start))
         {
-            samples.Add(ToNs(RoundTrip(data, message, sequence++, payloadSum, ref corrupted)));
+            Record(histogram, ToNs(RoundTrip(data, message, sequence++, payloadSum, ref corrupted)));
             done++;
         }
 
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new CaseMeasurement(done, samples.Values, samples.Count, elapsed, 2L * done * messageSize, done, done, 0, corrupted);
+        context.MeasureEnded();
+        return new TrialMeasurement(done, elapsed, 2L * done * context.Size, done, done, 0, corrupted, warmup);
     }
 
     private static long RoundTrip(IConnection data, byte[] message, ulong sequence, ulong payloadSum, ref long corrupted)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using IpcKit.Coordinator.Planning;
 using IpcKit.Protocol;
 using IpcKit.Protocol.Samples;
 using IpcKit.Transports;
@@ -27,8 +28,10 @@ internal sealed class RequestWorkload : Workload
 
     public override bool UsesMessageSize => false;
 
-    public override CaseMeasurement Run(IConnection data, int messageSize, RunBudget budget)
+    public override TrialMeasurement Run(TrialContext context)
     {
+        var data = context.Data;
+        var budget = context.Budget;
         var options = OrderReceiptFormatter.Options;
         var orders = Enumerable.Range(0, Distinct).Select(Order.Sample).ToArray();
         var buffer = new ArrayBufferWriter<byte>(1024);
@@ -36,25 +39,34 @@ internal sealed class RequestWorkload : Workload
         long bytes = 0;
         long sequence = 0;
 
-        long warmupStart = Stopwatch.GetTimestamp();
-        for (long i = 0; i < 10 || Stopwatch.GetElapsedTime(warmupStart) < budget.Warmup; i++)
+        var warmup = SteadyState.Run(budget.WarmupCap, target =>
         {
-            RoundTrip(data, orders, sequence++, buffer, options, ref corrupted, ref bytes);
-        }
+            long n = 0;
+            long t0 = Stopwatch.GetTimestamp();
+            do
+            {
+                RoundTrip(data, orders, sequence++, buffer, options, ref corrupted, ref bytes);
+                n++;
+            }
+            while (Stopwatch.GetElapsedTime(t0) < target);
+            return n;
+        });
 
         corrupted = 0;
         bytes = 0;
-        var samples = new Samples(budget.Iterations);
+        var histogram = context.Histogram;
+        context.MeasureStarting();
         long done = 0;
         long start = Stopwatch.GetTimestamp();
         while (budget.More(done, start))
         {
-            samples.Add(ToNs(RoundTrip(data, orders, sequence++, buffer, options, ref corrupted, ref bytes)));
+            Record(histogram, ToNs(RoundTrip(data, orders, sequence++, buffer, options, ref corrupted, ref bytes)));
             done++;
         }
 
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new CaseMeasurement(done, samples.Values, samples.Count, elapsed, bytes, done, done, 0, corrupted);
+        context.MeasureEnded();
+        return new TrialMeasurement(done, elapsed, bytes, done, done, 0, corrupted, warmup);
     }
 
     private static long RoundTrip(

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IpcKit.Coordinator.Planning;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 
@@ -17,6 +18,8 @@ internal sealed class ThroughputWorkload : Workload
 
     public override WorkerRole WorkerRole => WorkerRole.Sink;
 
+    public override bool HasNativeTwin => true;
+
     /// <summary>
     /// --zero-copy: on a connection that can (<see cref="IZeroCopySender"/>, the ring transports), each message is
     /// written in place: its payload copied from the pattern into the claimed room and its header stamped there, so
@@ -24,26 +27,29 @@ internal sealed class ThroughputWorkload : Workload
     /// </summary>
     public bool ZeroCopy { get; init; }
 
-    public override CaseMeasurement Run(IConnection data, int messageSize, RunBudget budget)
+    public override TrialMeasurement Run(TrialContext context)
     {
-        var message = new byte[messageSize];
-        MessageStamp.FillPattern(message, messageSize);
+        var data = context.Data;
+        var message = new byte[context.Size];
+        MessageStamp.FillPattern(message, context.Size);
         ulong payloadSum = MessageStamp.PayloadSum(message);
-
-        // Warm up with a complete stream of its own, acknowledged like the real one.
         var sender = ZeroCopy ? data as IZeroCopySender : null;
-        Stream(data, sender, message, payloadSum, new RunBudget(null, budget.Warmup, TimeSpan.Zero), samples: null, out _);
 
-        var samples = new Samples(budget.Iterations is { } n ? Math.Max(16, n / BatchSize(messageSize)) : null);
+        // Each warm-up batch is a complete stream of its own, acknowledged like the real one.
+        var warmup = SteadyState.Run(context.Budget.WarmupCap, target =>
+            Stream(data, sender, message, payloadSum, new RunBudget(null, target, TimeSpan.Zero), histogram: null, out _));
+
+        context.MeasureStarting();
         long start = Stopwatch.GetTimestamp();
-        long sent = Stream(data, sender, message, payloadSum, budget, samples, out var ack);
+        long sent = Stream(data, sender, message, payloadSum, context.Budget, context.Histogram, out var ack);
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new CaseMeasurement(sent, samples.Values, samples.Count, elapsed, sent * messageSize, sent, ack.Received, ack.Lost, ack.Corrupted);
+        context.MeasureEnded();
+        return new TrialMeasurement(sent, elapsed, sent * context.Size, sent, ack.Received, ack.Lost, ack.Corrupted, warmup);
     }
 
     private static int BatchSize(int messageSize) => Math.Clamp(65536 / messageSize, 1, 256);
 
-    private static long Stream(IConnection data, IZeroCopySender? sender, byte[] message, ulong payloadSum, RunBudget budget, Samples? samples, out (long Received, long Corrupted, long Lost) ack)
+    private static long Stream(IConnection data, IZeroCopySender? sender, byte[] message, ulong payloadSum, RunBudget budget, HdrHistogram.HistogramBase? histogram, out (long Received, long Corrupted, long Lost) ack)
     {
         int batch = BatchSize(message.Length);
         long start = Stopwatch.GetTimestamp();
@@ -67,10 +73,10 @@ internal sealed class ThroughputWorkload : Workload
             }
 
             i++;
-            if (samples is not null && i % batch == 0)
+            if (histogram is not null && i % batch == 0)
             {
                 long now = Stopwatch.GetTimestamp();
-                samples.Add(ToNs(now - batchStart) / batch);
+                Record(histogram, ToNs(now - batchStart) / batch);
                 batchStart = now;
             }
         }

@@ -1,21 +1,39 @@
 using System.Diagnostics;
+using HdrHistogram;
+using IpcKit.Coordinator.Planning;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 
 namespace IpcKit.Coordinator.Workloads;
 
-/// <summary>How long a case runs: a number of operations, or a time; and how long it warms up first.</summary>
-internal sealed record RunBudget(long? Iterations, TimeSpan? Duration, TimeSpan Warmup)
+/// <summary>
+/// What one trial runs with: the connection, the message size, its share of the budget, the histogram its operation
+/// times go into (reset, allocated beforehand: recording allocates nothing), and the hooks the runner reads CPU counters
+/// in, called on the measuring thread just before and just after the timed part — never inside it.
+/// </summary>
+internal sealed class TrialContext
 {
-    /// <summary>True while more operations are due, given how many were done and when measuring started.</summary>
-    public bool More(long done, long startTimestamp) =>
-        Iterations is { } n ? done < n : Stopwatch.GetElapsedTime(startTimestamp) < Duration!.Value;
+    public required IConnection Data { get; init; }
+
+    public required int Size { get; init; }
+
+    public required RunBudget Budget { get; init; }
+
+    public required HistogramBase Histogram { get; init; }
+
+    /// <summary>Called after the warm-up, right before the first timed operation.</summary>
+    public Action MeasureStarting { get; init; } = () => { };
+
+    /// <summary>Called right after the last timed operation (for a stream: after the worker's acknowledgement).</summary>
+    public Action MeasureEnded { get; init; } = () => { };
 }
 
-/// <summary>The raw outcome of one case, before statistics.</summary>
-internal sealed record CaseMeasurement(
-    long Operations, long[] SamplesNs, int SampleCount, double ElapsedSeconds, long Bytes,
-    long Sent, long Received, long Lost, long Corrupted);
+/// <summary>How the warm-up of one trial went: how long it ran, and whether the rate settled before the cap.</summary>
+internal sealed record WarmupOutcome(double Seconds, bool Settled, long Operations);
+
+/// <summary>The raw outcome of one trial, before statistics; the operation times are in the context's histogram.</summary>
+internal sealed record TrialMeasurement(
+    long Operations, double ElapsedSeconds, long Bytes, long Sent, long Received, long Lost, long Corrupted, WarmupOutcome Warmup);
 
 /// <summary>A way of driving a connection: the coordinator's side of it runs here, the worker's side is its role.</summary>
 internal abstract class Workload
@@ -34,33 +52,81 @@ internal abstract class Workload
     /// <summary>Whether message size applies (the request workload sends a fixed record).</summary>
     public virtual bool UsesMessageSize => true;
 
-    /// <summary>Runs one case on the calling (pinned) thread with the blocking API.</summary>
-    public abstract CaseMeasurement Run(IConnection data, int messageSize, RunBudget budget);
+    /// <summary>Whether ipckit-native measures the same workload (latency and throughput do; request does not).</summary>
+    public virtual bool HasNativeTwin => false;
+
+    /// <summary>Runs one trial on the calling (pinned) thread with the blocking API: warm-up to steady state, then measure.</summary>
+    public abstract TrialMeasurement Run(TrialContext context);
 
     protected static long ToNs(long ticks) => Stopwatch.Frequency == 1_000_000_000 ? ticks : (long)(ticks * (1e9 / Stopwatch.Frequency));
 
-    /// <summary>A growing sample store: preallocated for a fixed count, doubling for a timed run.</summary>
-    protected sealed class Samples(long? expected)
+    /// <summary>Records one time, clamped into the histogram's range (a value above it would throw).</summary>
+    protected static void Record(HistogramBase histogram, long ns) =>
+        histogram.RecordValue(Math.Clamp(ns, 1, histogram.HighestTrackableValue));
+}
+
+/// <summary>
+/// Warm-up until steady state: batches of operations (<see cref="Batch"/> each) run until the operation rate stops
+/// rising — the median rate of the last <see cref="Window"/> batches is no more than <see cref="Tolerance"/> above
+/// that of the <see cref="Window"/> before (the JIT has tiered up, caches are warm) — or the cap is reached. Noise on a
+/// busy machine moves the rate both ways and does not hold the warm-up back; a warm-up still speeding up does. At least
+/// <see cref="Minimum"/> is spent, so that a flat stretch before the JIT recompiles the hot methods (its call-counting
+/// delay is 100 ms) is not taken for the steady state.
+/// </summary>
+internal static class SteadyState
+{
+    public const double Tolerance = 0.05;
+
+    public const int Window = 3;
+
+    public static readonly TimeSpan Batch = TimeSpan.FromMilliseconds(20);
+
+    public static readonly TimeSpan Minimum = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>Runs <paramref name="batch"/> (which runs for about the given time and returns its operations) until settled.</summary>
+    public static WarmupOutcome Run(TimeSpan cap, Func<TimeSpan, long> batch)
     {
-        private long[] _values = new long[(int)Math.Clamp(expected ?? 1 << 16, 16, 1 << 26)];
-
-        public int Count { get; private set; }
-
-        public long[] Values => _values;
-
-        public void Add(long ns)
+        long start = Stopwatch.GetTimestamp();
+        Span<double> rates = stackalloc double[2 * Window];
+        int batches = 0;
+        long operations = 0;
+        while (true)
         {
-            if (Count == _values.Length)
+            long t0 = Stopwatch.GetTimestamp();
+            long n = batch(Batch);
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            operations += n;
+            rates[batches++ % rates.Length] = seconds > 0 ? n / seconds : 0;
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            if (batches >= rates.Length && elapsed >= Minimum && StoppedRising(rates, batches))
             {
-                if (Count >= 1 << 27)
-                {
-                    return; // 128 M samples is plenty; keep memory bounded on very long runs
-                }
-
-                Array.Resize(ref _values, _values.Length * 2);
+                return new WarmupOutcome(elapsed.TotalSeconds, true, operations);
             }
 
-            _values[Count++] = ns;
+            if (elapsed >= cap)
+            {
+                return new WarmupOutcome(elapsed.TotalSeconds, false, operations);
+            }
         }
+    }
+
+    /// <summary>
+    /// True when the median of the latest <see cref="Window"/> rates is at most <see cref="Tolerance"/> above the median
+    /// of the <see cref="Window"/> before them. <paramref name="ring"/> holds the last 2 × Window rates, the newest at
+    /// position (<paramref name="count"/> − 1) mod its length.
+    /// </summary>
+    public static bool StoppedRising(ReadOnlySpan<double> ring, int count)
+    {
+        Span<double> earlier = stackalloc double[Window];
+        Span<double> latest = stackalloc double[Window];
+        for (int i = 0; i < Window; i++)
+        {
+            latest[i] = ring[(count - 1 - i) % ring.Length];
+            earlier[i] = ring[(count - 1 - Window - i) % ring.Length];
+        }
+
+        earlier.Sort();
+        latest.Sort();
+        return earlier[Window / 2] > 0 && latest[Window / 2] <= (1 + Tolerance) * earlier[Window / 2];
     }
 }

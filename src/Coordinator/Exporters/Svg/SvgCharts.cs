@@ -1,4 +1,5 @@
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Exporters.Svg;
 
@@ -146,17 +147,17 @@ internal static class SvgCharts
     {
         const string title = "Each transport against its reference";
         var panels = summary.Workloads
-            .Select(w => (Workload: w, Rows: summary.RowsOf(w).Where(r => r.Baseline is { IsSelf: false, Ratio: not null }).ToList()))
+            .Select(w => (Workload: w, Rows: summary.RowsOf(w).Where(r => r.Baseline is { Ratio: not null }).ToList()))
             .Where(p => p.Rows.Count > 0).ToList();
         if (panels.Count == 0)
         {
-            return Empty(title, "No reference in this run: run with --reference native, or include the thread transport, or more than one transport.");
+            return Empty(title, "No reference in this run: run with --reference native.");
         }
 
         double left = 170, right = 210, rowHeight = 22;
         double height = 64 + panels.Sum(p => 30 + p.Rows.Count * rowHeight + 30);
-        var svg = new SvgDocument(Width, height, title, "Latency: p50 divided by the reference's p50. Throughput: messages per second divided by the reference's. Reference measured in the same run.");
-        svg.Text(16, 44, "reference measured in the same run: the native C twin where there is one, else the thread transport, else the fastest transport", size: 11, fill: Muted);
+        var svg = new SvgDocument(Width, height, title, "Latency: p50 divided by the native twin's p50. Throughput: messages per second divided by the twin's. Per pair of trials, the median shown.");
+        svg.Text(16, 44, "reference: the native C twin, measured right after each trial; the median of the per-trial ratios", size: 11, fill: Muted);
         double y = 56;
         foreach (var (workload, rows) in panels)
         {
@@ -164,7 +165,7 @@ internal static class SvgCharts
             svg.Text(16, y + 16, rate ? $"{workload}: messages/s ÷ the reference's (higher is better)" : $"{workload}: p50 ÷ the reference's p50 (lower is better)", weight: "bold");
             double top = y + 26;
             double bottom = top + rows.Count * rowHeight;
-            var x = Scale.Linear(Math.Max(1, rows.Max(r => r.Baseline!.Ratio!.Value)), left, Width - right);
+            var x = Scale.Linear(Math.Max(1, rows.Max(r => r.Baseline!.Ratio!.Median)), left, Width - right);
             Axis(svg, x, top, bottom, Format.Ratio);
             foreach (var (row, i) in rows.Select((r, i) => (r, i)))
             {
@@ -172,8 +173,8 @@ internal static class SvgCharts
                 var b = row.Baseline!;
                 double cy = top + i * rowHeight + rowHeight / 2;
                 svg.Text(left - 10, cy + 4, $"{r.Transport} · {Format.Size(r.MessageSize)}", anchor: "end");
-                svg.Rect(left, cy - 7, x[b.Ratio!.Value] - left, 14, ColorOf(summary, r.Transport), $"{r.Transport} {Format.Size(r.MessageSize)}: {Format.Ratio(b.Ratio.Value)} {b.Label}");
-                svg.Text(Width - right + 12, cy + 4, $"{Format.Ratio(b.Ratio.Value)} {b.Label}", size: 11, fill: Muted);
+                svg.Rect(left, cy - 7, x[b.Ratio!.Median] - left, 14, ColorOf(summary, r.Transport), $"{r.Transport} {Format.Size(r.MessageSize)}: {Format.Ratio(b.Ratio.Median)} {b.Label}");
+                svg.Text(Width - right + 12, cy + 4, $"{Format.Ratio(b.Ratio.Median)} {b.Label}", size: 11, fill: Muted);
             }
 
             svg.Line(x[1], top - 4, x[1], bottom + 4, NativeColor, 1.5, "4,3");

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Does the CI gate hold on a shared, noisy machine (issue 11)? Two checks, each with a verdict line:
+#
+#   1. RUNS times (default 10), two back-to-back quick runs of unchanged code,
+#        ipckit bench -t pipe,unix,tcp,mmf --quick -f json
+#      compared with `ipckit compare A B --fail-on-regression 25%`: every comparison must exit 0.
+#   2. The gate still catches a real change: mmf round trips with --wait spin (the baseline) against --wait block
+#      (many times slower) must exit 5.
+#
+#   scripts/noise-check.sh [RUNS] [OUTDIR]      default OUTDIR: artifacts/noise-check
+#
+# Exit 0 when both hold, 1 otherwise. Each comparison's table is kept in OUTDIR/pair-N.txt.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+runs="${1:-10}"
+out="${2:-$root/artifacts/noise-check}"
+mkdir -p "$out"
+ipckit="$root/ipckit"
+threshold=25%
+failed=0
+
+echo "noise check: $runs pairs of quick runs (pipe,unix,tcp,mmf), gate $threshold; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for ((i = 1; i <= runs; i++)); do
+    for side in a b; do
+        if ! "$ipckit" bench -t pipe,unix,tcp,mmf --quick -f json -o "$out/run-$i$side.json" --progress plain > /dev/null 2> "$out/run-$i$side.log"; then
+            echo "pair $i: the bench failed (see $out/run-$i$side.log)"
+            failed=1
+            continue 2
+        fi
+    done
+
+    "$ipckit" compare "$out/run-${i}a.json" "$out/run-${i}b.json" --fail-on-regression "$threshold" > "$out/pair-$i.txt" 2>&1
+    code=$?
+    verdict="$(grep -E '^(No result|[0-9]+ result)' "$out/pair-$i.txt" | tail -1)"
+    echo "pair $i: compare exit $code · load $(cut -d' ' -f1 /proc/loadavg) · $verdict"
+    (( code == 0 )) || failed=1
+done
+
+echo "real change: mmf latency, --wait spin (baseline) against --wait block"
+"$ipckit" bench -t mmf -w latency --quick --wait spin -f json -o "$out/spin.json" > /dev/null 2> "$out/spin.log" || failed=1
+"$ipckit" bench -t mmf -w latency --quick --wait block -f json -o "$out/block.json" > /dev/null 2> "$out/block.log" || failed=1
+"$ipckit" compare "$out/spin.json" "$out/block.json" --fail-on-regression "$threshold" > "$out/spin-vs-block.txt" 2>&1
+code=$?
+echo "spin vs block: compare exit $code (5 expected) · $(grep -E '^(No result|[0-9]+ result)' "$out/spin-vs-block.txt" | tail -1)"
+(( code == 5 )) || failed=1
+
+if (( failed )); then
+    echo "noise check: FAILED"
+    exit 1
+fi
+echo "noise check: passed"

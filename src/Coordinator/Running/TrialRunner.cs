@@ -1,0 +1,121 @@
+using HdrHistogram;
+using IpcKit.Coordinator.Planning;
+using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
+using IpcKit.Coordinator.Workloads;
+using IpcKit.Protocol;
+using IpcKit.Transports;
+
+namespace IpcKit.Coordinator.Running;
+
+/// <summary>
+/// Runs one trial of one case on a peer: the workload on a (pinned) measuring thread, both processes' CPU counters read
+/// just before and just after its timed part, the case timeout, and a failure turned into what happened to the peer.
+/// </summary>
+internal sealed class TrialRunner(BenchPlan plan)
+{
+    /// <summary>Reused by every trial (reset before each), so that the measuring thread never allocates one.</summary>
+    private readonly HistogramBase _histogram = Percentiles.CreateHistogram();
+
+    public async Task<(TrialResult? Result, string? Error)> RunAsync(IPeerSession session, PlannedCase c, int trial, CaseTrials into, CancellationToken cancellationToken)
+    {
+        _histogram.Reset();
+        ProcessCounters selfBefore = default, selfAfter = default;
+        ProcessCounters? peerBefore = null, peerAfter = null;
+        var context = new TrialContext
+        {
+            Data = session.Data,
+            Size = c.Size,
+            Budget = plan.TrialBudget,
+            Histogram = _histogram,
+            MeasureStarting = () =>
+            {
+                peerBefore = session.ReadCounters();
+                selfBefore = ProcessCounters.Self();
+            },
+            MeasureEnded = () =>
+            {
+                selfAfter = ProcessCounters.Self();
+                peerAfter = session.ReadCounters();
+            },
+        };
+
+        int cpu = plan.Pin == PinMode.None ? -1 : plan.CoordinatorCpu;
+        var run = PinnedThread.Run(cpu, () => c.Workload.Run(context));
+        var first = await Task.WhenAny(run, session.Exited, Task.Delay(plan.CaseTimeout, cancellationToken));
+        if (first != run)
+        {
+            // Unblock the measuring thread, then explain what happened to the worker.
+            session.Data.Abort();
+            try
+            {
+                await run.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            }
+            catch (Exception e) when (e is IpcException or TimeoutException or InvalidOperationException or OperationCanceledException)
+            {
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var failure = first == session.Exited
+                ? await session.ExplainFailureAsync(new ConnectionClosedException("the worker process exited"))
+                : await session.ExplainFailureAsync(new TimeoutException(), hung: $"the case did not finish within {plan.CaseTimeout.TotalSeconds:0} s");
+            return (null, failure.Message);
+        }
+
+        TrialMeasurement m;
+        try
+        {
+            m = await run;
+        }
+        catch (Exception e) when (e is IpcException or InvalidOperationException or OperationCanceledException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return (null, (await session.ExplainFailureAsync(e)).Message);
+        }
+
+        var peerSpent = peerBefore is { } pb && peerAfter is { } pa ? pa.Since(pb) : default;
+        var result = new TrialResult
+        {
+            Trial = trial,
+            Operations = m.Operations,
+            ElapsedSeconds = m.ElapsedSeconds,
+            WarmupSeconds = m.Warmup.Seconds,
+            WarmupSettled = m.Warmup.Settled,
+            Latency = Percentiles.Of(_histogram),
+            MessagesPerSecond = m.ElapsedSeconds > 0 ? m.Operations / m.ElapsedSeconds : 0,
+            BytesPerSecond = m.ElapsedSeconds > 0 ? m.Bytes / m.ElapsedSeconds : 0,
+            Integrity = new Integrity(m.Sent, m.Received, m.Lost, m.Corrupted),
+            Cpu = new CpuUsage(ProcessCpu.From(selfAfter.Since(selfBefore)), ProcessCpu.From(peerSpent)),
+        };
+        into.Add(result, _histogram);
+        return (result, null);
+    }
+}
+
+/// <summary>Runs a function on a new thread pinned to a CPU (or unpinned for -1), as a task.</summary>
+internal static class PinnedThread
+{
+    public static Task<T> Run<T>(int cpu, Func<T> body)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                if (cpu >= 0)
+                {
+                    Affinity.PinCurrentThread(cpu);
+                }
+
+                done.SetResult(body());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "ipckit-measure" };
+        thread.Start();
+        return done.Task;
+    }
+}

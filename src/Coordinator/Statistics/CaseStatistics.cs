@@ -1,0 +1,70 @@
+using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Running;
+
+namespace IpcKit.Coordinator.Statistics;
+
+/// <summary>Turns the trials of a case into its result: totals, medians with spread and interval, merged percentiles, paired ratios.</summary>
+internal static class CaseStatistics
+{
+    public static CaseResult Summarise(CaseTrials c, string pin)
+    {
+        var trials = c.Trials;
+        var p50s = trials.Where(t => t.Latency is not null).Select(t => (double)t.Latency!.P50Ns).ToList();
+        var rates = trials.Select(t => t.MessagesPerSecond).Where(r => r > 0).ToList();
+        return new CaseResult
+        {
+            Transport = c.Case.Scheme,
+            Workload = c.Case.Workload.Name,
+            MessageSize = c.Case.Size,
+            Pin = pin,
+            Operations = trials.Sum(t => t.Operations),
+            ElapsedSeconds = trials.Sum(t => t.ElapsedSeconds),
+            Latency = c.Histogram is { } h ? Percentiles.Of(h) : null,
+            Histogram = c.Histogram,
+            P50 = Estimates.Of(p50s),
+            Rate = Estimates.Of(rates),
+            MessagesPerSecond = rates.Count > 0 ? Estimates.Median(rates) : 0,
+            BytesPerSecond = trials.Count > 0 ? Estimates.Median([.. trials.Select(t => t.BytesPerSecond)]) : 0,
+            Integrity = new Integrity(
+                trials.Sum(t => t.Integrity.Sent), trials.Sum(t => t.Integrity.Received), trials.Sum(t => t.Integrity.Lost), trials.Sum(t => t.Integrity.Corrupted)),
+            Cpu = trials.Count > 0 && trials.All(t => t.Cpu is not null) ? Sum([.. trials.Select(t => t.Cpu!)]) : null,
+            Trials = trials,
+            Reference = c.Case.Twin is { } twin ? Reference(twin, trials) : null,
+            Error = c.Error,
+        };
+    }
+
+    /// <summary>The twin's figures as medians over its trials, and the per-pair ratios summarised.</summary>
+    public static NativeFigures? Reference(string mechanism, IReadOnlyList<TrialResult> trials)
+    {
+        var paired = trials.Select(t => t.Reference).OfType<NativeTrial>().ToList();
+        if (paired.Count == 0)
+        {
+            return null;
+        }
+
+        var ok = paired.Where(p => p.Error is null).ToList();
+        if (ok.Count == 0)
+        {
+            return new NativeFigures { Mechanism = mechanism, Error = paired[0].Error };
+        }
+
+        return new NativeFigures
+        {
+            Mechanism = mechanism,
+            Operations = ok.Sum(p => p.Operations),
+            P50Ns = (long)Estimates.Median([.. ok.Select(p => (double)p.P50Ns)]),
+            P99Ns = (long)Estimates.Median([.. ok.Select(p => (double)p.P99Ns)]),
+            MessagesPerSecond = Estimates.Median([.. ok.Select(p => p.MessagesPerSecond)]),
+            BytesPerSecond = Estimates.Median([.. ok.Select(p => p.BytesPerSecond)]),
+            Ratio = Estimates.Of([.. ok.Select(p => p.Ratio).OfType<double>()]),
+        };
+    }
+
+    private static CpuUsage Sum(IReadOnlyList<CpuUsage> cpus) => new(
+        Sum([.. cpus.Select(c => c.Coordinator)]),
+        Sum([.. cpus.Select(c => c.Worker)]));
+
+    private static ProcessCpu Sum(IReadOnlyList<ProcessCpu> p) => new(
+        p.Sum(x => x.UserMs), p.Sum(x => x.SystemMs), p.Sum(x => x.VoluntaryContextSwitches), p.Sum(x => x.InvoluntaryContextSwitches));
+}

@@ -1,0 +1,153 @@
+using IpcKit.Coordinator.Results;
+
+namespace IpcKit.Coordinator.Statistics;
+
+/// <summary>One figure in the baseline and in the current result (raw, or as a ratio to the reference), and its change.</summary>
+internal sealed record FigureChange(double Baseline, double Current)
+{
+    /// <summary>Current ÷ baseline − 1: +0.3 is 30% more.</summary>
+    public double Relative => Current / Baseline - 1;
+}
+
+/// <summary>How one transport × workload × size changed between two result files.</summary>
+internal sealed record ComparisonRow
+{
+    public required string Transport { get; init; }
+
+    public required string Workload { get; init; }
+
+    public required int MessageSize { get; init; }
+
+    /// <summary>What the figures are: "absolute", or the native twin they are ratios to ("native unix").</summary>
+    public required string Basis { get; init; }
+
+    public FigureChange? P50 { get; init; }
+
+    public FigureChange? P99 { get; init; }
+
+    /// <summary>Messages per second (or its ratio to the reference's).</summary>
+    public FigureChange? Throughput { get; init; }
+
+    /// <summary>The figure the regression gate looks at: "p50" (latency, request) or "throughput".</summary>
+    public string? Gate { get; init; }
+
+    /// <summary>How much worse the gated figure's median got: p50 up by 0.3, or throughput down by 0.3, is 0.3; negative when better.</summary>
+    public double? Worse { get; init; }
+
+    /// <summary>The two-sided Mann–Whitney p-value of the gated figure's trials in the two files (1 when either has one trial).</summary>
+    public double? PValue { get; init; }
+
+    /// <summary>The noise of the gated figure: the wider relative half-width of the two files' 95% intervals (0.1 is ±10%).</summary>
+    public double? Noise { get; init; }
+
+    /// <summary>True when <see cref="Worse"/> is over the threshold and the trials are apart, or the case failed now and did not before.</summary>
+    public bool Regressed { get; init; }
+
+    /// <summary>True when <see cref="Worse"/> is over the threshold but the trials are not apart: not a verdict either way.</summary>
+    public bool Inconclusive { get; init; }
+
+    /// <summary>Why the row is not compared, or what else to know ("only in the baseline", "failed in the current run").</summary>
+    public string? Note { get; init; }
+}
+
+/// <summary>
+/// `ipckit compare`: the change of each result between a baseline file and a current one. Where both files measured
+/// the native twin of a result it compares the ratios to it (per pair of trials), so that results from machines of
+/// different speed, or the same machine on a busier day, still compare; otherwise, or with <c>absolute</c>, the raw
+/// figures. A row regresses only when its gated figure is worse by more than the threshold and the two files' trials
+/// are apart (<see cref="MannWhitney"/>); worse by more but not apart is "inconclusive".
+/// </summary>
+internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyList<ComparisonRow> Rows)
+{
+    public IReadOnlyList<ComparisonRow> Regressions => [.. Rows.Where(r => r.Regressed)];
+
+    public IReadOnlyList<ComparisonRow> Inconclusives => [.. Rows.Where(r => r.Inconclusive)];
+
+    public static Comparison Of(BenchReport baseline, BenchReport current, bool absolute, double? threshold)
+    {
+        var before = Summary.Of(baseline).Rows.ToDictionary(Key);
+        var now = Summary.Of(current).Rows;
+        var rows = new List<ComparisonRow>();
+        foreach (var c in now)
+        {
+            rows.Add(before.TryGetValue(Key(c), out var b) ? Compare(b, c, absolute, threshold) : Only(c.Result, "only in the current result"));
+        }
+
+        var seen = now.Select(Key).ToHashSet();
+        rows.AddRange(before.Values.Where(b => !seen.Contains(Key(b))).Select(b => Only(b.Result, "only in the baseline")));
+        return new Comparison(absolute, threshold, rows);
+    }
+
+    private static (string, string, int) Key(RowSummary r) => (r.Result.Transport, r.Result.Workload, r.Result.MessageSize);
+
+    private static ComparisonRow Only(CaseResult r, string note) => new()
+    {
+        Transport = r.Transport, Workload = r.Workload, MessageSize = r.MessageSize, Basis = "-", Note = note,
+    };
+
+    private static ComparisonRow Compare(RowSummary b, RowSummary c, bool absolute, double? threshold)
+    {
+        var row = Only(c.Result, "");
+        if (c.Result.Failed || b.Result.Failed)
+        {
+            bool newFailure = c.Result.Failed && !b.Result.Failed;
+            return row with
+            {
+                Note = newFailure ? "failed in the current result" : c.Result.Failed ? "failed in both" : "failed in the baseline",
+                Regressed = newFailure && threshold is not null,
+            };
+        }
+
+        bool stream = c.Result.Workload == "throughput";
+        string gate = stream ? "throughput" : "p50";
+        var column = stream ? Column.Rate : Column.P50;
+        if (!absolute && b.Baseline is { Ratio: { } rb } nb && c.Baseline is { Ratio: { } rc } nc)
+        {
+            // A throughput row's per-message times are not what its native twin times (ipckit-native reports one
+            // figure for the whole stream), so in ratio mode a throughput row compares its rate only.
+            return Gated(row with
+            {
+                Basis = nb.Label == nc.Label ? nc.Label : $"{nb.Label} → {nc.Label}",
+                P50 = stream ? null : Change(rb.Median, rc.Median),
+                P99 = stream ? null : Change(Ratio(b.Result.Latency?.P99Ns, nb.P99Ns), Ratio(c.Result.Latency?.P99Ns, nc.P99Ns)),
+                Throughput = stream ? Change(rb.Median, rc.Median) : null,
+            }, gate, threshold, RatioTrials(b.Result), RatioTrials(c.Result), rb, rc);
+        }
+
+        return Gated(row with
+        {
+            Basis = absolute ? "absolute" : "absolute (no native twin in both)",
+            P50 = Change(Summary.Value(b, Column.P50), Summary.Value(c, Column.P50)),
+            P99 = Change(b.Result.Latency?.P99Ns, c.Result.Latency?.P99Ns),
+            Throughput = Change(b.Result.MessagesPerSecond, c.Result.MessagesPerSecond),
+        }, gate, threshold, Summary.TrialValues(b, column), Summary.TrialValues(c, column), Estimate(b.Result, stream), Estimate(c.Result, stream));
+    }
+
+    private static ComparisonRow Gated(
+        ComparisonRow row, string gate, double? threshold, IReadOnlyList<double> before, IReadOnlyList<double> now, Estimate? eb, Estimate? ec)
+    {
+        double? worse = gate == "throughput" ? -row.Throughput?.Relative : row.P50?.Relative;
+        double p = MannWhitney.TwoSidedP(before, now);
+        bool over = threshold is { } t && worse is { } w && w > t;
+        bool apart = p < MannWhitney.Alpha;
+        return row with
+        {
+            Gate = gate,
+            Worse = worse,
+            PValue = p,
+            Noise = Math.Max(eb is null ? 0 : Estimates.RelativeHalfWidth(eb), ec is null ? 0 : Estimates.RelativeHalfWidth(ec)),
+            Regressed = over && apart,
+            Inconclusive = over && !apart,
+            Note = worse is null ? $"no {gate} figure in both results" : null,
+        };
+    }
+
+    private static IReadOnlyList<double> RatioTrials(CaseResult r) => [.. r.Trials.Select(t => t.Reference?.Ratio).OfType<double>()];
+
+    private static Estimate? Estimate(CaseResult r, bool stream) => stream ? r.Rate : r.P50;
+
+    private static double? Ratio(double? value, double reference) => value is { } v && v > 0 && reference > 0 ? v / reference : null;
+
+    private static FigureChange? Change(double? baseline, double? current) =>
+        baseline is { } b && current is { } c && b > 0 && c > 0 ? new FigureChange(b, c) : null;
+}
