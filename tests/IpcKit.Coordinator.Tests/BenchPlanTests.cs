@@ -2,6 +2,7 @@ using IpcKit.Coordinator.Commands;
 using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Workloads;
+using IpcKit.Transports;
 using IpcKit.Transports.NamedPipes;
 using IpcKit.Transports.SharedMemory;
 
@@ -62,4 +63,13 @@ public sealed class BenchPlanTests
 
     private static System.CommandLine.ParseResult Parse(params string[] args) =>
         new System.CommandLine.RootCommand { BenchCommand.Create() }.Parse(args);
+
+    [Fact]
+    public void The_mmf_directory_goes_into_mmf_endpoints_only()
+    {
+        var plan = Plan(null, null) with { MmfDirectory = "/run/ipckit-shm" };
+        Assert.Equal("/run/ipckit-shm", plan.EndpointFor(new MmfTransport(), "/tmp").GetQueryValue("dir"));
+        Assert.Null(plan.EndpointFor(new Transports.InProcess.ThreadTransport(), "/tmp").GetQueryValue("dir"));
+        Assert.Empty(plan.EndpointFor(new NamedPipeTransport(), Path.GetTempPath()).Query);
+    }
 }

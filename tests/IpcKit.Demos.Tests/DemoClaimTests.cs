@@ -88,6 +88,13 @@ public sealed class DemoClaimTests
         Assert.True(result.Figure<bool>("locksFreeAfterwards"));
         Assert.True(result.Figure<bool>("orderedCompleted"));
         Assert.True(result.Held, result.Verdict);
+
+        // Events in the order they happened: the thread that gave up released its lock before the other got it.
+        var events = result.Figures["events"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
+        int gaveUp = events.FindIndex(e => e.Contains("gave up", StringComparison.Ordinal));
+        int gotIt = events.FindIndex(e => e.Contains("at last", StringComparison.Ordinal));
+        Assert.True(gaveUp >= 2, string.Join(" | ", events));
+        Assert.True(gotIt == -1 || gotIt > gaveUp, string.Join(" | ", events)); // -1: both timed out at once, and neither got it
     }
 
     [Fact]
@@ -118,7 +125,10 @@ public sealed class DemoClaimTests
     public void The_catalog_names_every_demo_once_with_a_summary()
     {
         var names = DemoCatalog.All.Select(d => d.Name).ToList();
-        Assert.Equal(["isolation", "race", "switch", "starvation", "deadlock"], names);
+        Assert.Equal(
+            ["isolation", "race", "switch", "starvation", "deadlock", "parallel", "gil", "lightweight", "workstealing", "timeslice", "livelock",
+             "reordering", "atomicity", "leak", "channel"],
+            names);
         Assert.All(DemoCatalog.All, d => Assert.False(string.IsNullOrWhiteSpace(d.Summary)));
         Assert.Same(DemoCatalog.All[1], DemoCatalog.Find("RACE"));
         Assert.Null(DemoCatalog.Find("nope"));

@@ -5,16 +5,58 @@ namespace IpcKit.EndToEnd.Tests;
 /// <summary>`ipckit demo` as a user runs it: the real coordinator, its real workers, JSON on stdout.</summary>
 public sealed class DemoTests
 {
+    private static readonly string[] AllDemos =
+    [
+        "isolation", "race", "switch", "starvation", "deadlock", "parallel", "gil", "lightweight", "workstealing", "timeslice", "livelock",
+        "reordering", "atomicity", "leak", "channel",
+    ];
+
     [Fact]
     public async Task I_can_list_the_demos_with_one_line_each()
     {
         var (code, stdout, _) = await IpcKitProcess.RunAsync("demo");
 
         Assert.Equal(0, code);
-        foreach (string name in new[] { "isolation", "race", "switch", "starvation", "deadlock" })
+        foreach (string name in AllDemos.Append("all"))
         {
             Assert.Single(stdout.Split('\n'), line => line.TrimStart().StartsWith(name + " ", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task I_can_see_the_demos_in_ipckit_list()
+    {
+        var (code, stdout, _) = await IpcKitProcess.RunAsync("list");
+
+        Assert.Equal(0, code);
+        foreach (string name in AllDemos)
+        {
+            Assert.Contains(stdout.Split('\n'), line => line.TrimStart().StartsWith(name + " ", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task I_can_run_every_demo_with_demo_all_and_get_each_claim_and_verdict_as_json()
+    {
+        await using var run = IpcKitProcess.Start(["demo", "all", "--format", "json"]);
+        int code = await run.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(code == 0, $"exit code {code}; stderr:\n{run.Stderr}");
+
+        using var json = JsonDocument.Parse(run.Stdout);
+        var demos = json.RootElement.GetProperty("demos").EnumerateArray().ToList();
+        Assert.Equal(AllDemos, demos.Select(d => d.GetProperty("demo").GetString()));
+        foreach (var demo in demos)
+        {
+            string name = demo.GetProperty("demo").GetString()!;
+            Assert.False(string.IsNullOrWhiteSpace(demo.GetProperty("claim").GetString()), name);
+            Assert.StartsWith(demo.GetProperty("held").GetBoolean() ? "Held" : "Did not", demo.GetProperty("verdict").GetString(), StringComparison.Ordinal);
+            Assert.Equal(JsonValueKind.Object, demo.GetProperty("figures").ValueKind);
+            Assert.True(demo.GetProperty("seconds").GetDouble() > 0, name);
+        }
+
+        Assert.Equal(demos.Count, json.RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(demos.Count(d => d.GetProperty("held").GetBoolean()), json.RootElement.GetProperty("held").GetInt32());
+        Assert.Empty(IpcKitProcess.LeftoversOf(run.Pid));
     }
 
     [Fact]

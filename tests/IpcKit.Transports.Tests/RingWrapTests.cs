@@ -83,6 +83,41 @@ public sealed unsafe class RingWrapTests
         }
     }
 
+    [Fact]
+    public void A_large_message_costs_the_reader_what_has_arrived_not_what_its_first_piece_declares()
+    {
+        byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)(RingLayout.ControlSize + Capacity), 4096);
+        try
+        {
+            NativeMemory.Clear(memory, (nuint)(RingLayout.ControlSize + Capacity));
+            var writer = new RingWriter(memory, memory + RingLayout.ControlSize, Capacity, processPrivate: true);
+            using var reader = new RingReader(memory, memory + RingLayout.ControlSize, Capacity, 64 << 20, processPrivate: true);
+            byte[] large = Message(1, 16 << 20);
+
+            // The writer stops when the ring is full, a few KiB into the 16 MiB: that is all the reader has seen.
+            Assert.False(writer.TryWrite(large));
+            Assert.False(reader.TryRead(out _));
+            var (assembled, total) = reader.Progress;
+            Assert.Equal(16 << 20, total);
+            Assert.True(reader.AssemblyCapacity <= 2 * assembled, $"{assembled} bytes arrived, and the reader holds {reader.AssemblyCapacity}");
+
+            // And the whole message still arrives.
+            bool written = false;
+            ReadOnlyMemory<byte> got = default;
+            for (bool read = false; !read;)
+            {
+                written = written || writer.TryWrite(large);
+                read = reader.TryRead(out got);
+            }
+
+            Assert.True(got.Span.SequenceEqual(large));
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+    }
+
     /// <summary>A message that says which it is in every 4 bytes, so that a partial overwrite shows.</summary>
     private static byte[] Message(int sequence, int size)
     {

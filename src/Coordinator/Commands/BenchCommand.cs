@@ -2,7 +2,6 @@ using System.CommandLine;
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Workloads;
-using RingWait = IpcKit.Coordinator.Planning.RingWait;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Statistics;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using IpcKit.Coordinator.Demos;
 using IpcKit.Coordinator.Running;
@@ -12,7 +13,7 @@ internal static class DemoCommand
 {
     private static readonly Argument<string?> NameArgument = new("name")
     {
-        Description = "The demo to run; leave it out to list them.",
+        Description = "The demo to run, or all to run every one and end with a summary table; leave it out to list them.",
         Arity = ArgumentArity.ZeroOrOne,
     };
 
@@ -24,7 +25,7 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var command = new Command("demo", "Short narrated experiments: why processes need IPC, lost updates, the price of a switch, starvation, deadlock.")
+        var command = new Command("demo", "Short narrated experiments on threads, processes and IPC: isolation, races, switches, scheduling, deadlock and livelock, memory ordering, leaks, channels.")
         {
             NameArgument, FormatOption,
         };
@@ -49,27 +50,22 @@ internal static class DemoCommand
             return ExitCodes.Success;
         }
 
+        if (name.Equals("all", StringComparison.OrdinalIgnoreCase))
+        {
+            return await RunAllAsync(format, cancellationToken);
+        }
+
         if (DemoCatalog.Find(name) is not { } demo)
         {
-            stderr.MarkupLine($"[red]error:[/] Unknown demo '{Markup.Escape(name)}'. Valid demos: {string.Join(", ", DemoCatalog.All.Select(d => d.Name))}.");
+            stderr.MarkupLine($"[red]error:[/] Unknown demo '{Markup.Escape(name)}'. Valid demos: {string.Join(", ", DemoCatalog.All.Select(d => d.Name))}, or all.");
             return ExitCodes.BadArguments;
         }
 
         var output = format == "json" ? DemoOutput.Silent : new DemoOutput(Console.Out.WriteLine);
-        DemoResult result;
-        try
+        var (result, code) = await RunOneAsync(demo, output, cancellationToken);
+        if (result is null)
         {
-            result = await demo.RunAsync(output, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            stderr.MarkupLine("[yellow]Interrupted.[/]");
-            return ExitCodes.Interrupted;
-        }
-        catch (Exception e) when (e is WorkerFailedException or IpcException or TimeoutException or InvalidOperationException)
-        {
-            stderr.MarkupLine($"[red]error:[/] the {demo.Name} demo failed: {Markup.Escape(e.Message)}");
-            return ExitCodes.TransportFailure;
+            return code;
         }
 
         if (format == "json")
@@ -84,6 +80,62 @@ internal static class DemoCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Runs one demo; on failure says why on stderr and returns no result and the exit code.</summary>
+    private static async Task<(DemoResult? Result, int Code)> RunOneAsync(IDemo demo, DemoOutput output, CancellationToken cancellationToken)
+    {
+        var stderr = Terminal.Error;
+        try
+        {
+            return (await demo.RunAsync(output, cancellationToken), ExitCodes.Success);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.MarkupLine("[yellow]Interrupted.[/]");
+            return (null, ExitCodes.Interrupted);
+        }
+        catch (Exception e) when (e is WorkerFailedException or IpcException or TimeoutException or InvalidOperationException)
+        {
+            stderr.MarkupLine($"[red]error:[/] the {demo.Name} demo failed: {Markup.Escape(e.Message)}");
+            return (null, ExitCodes.TransportFailure);
+        }
+    }
+
+    /// <summary>`ipckit demo all`: every demo in catalog order, then one summary table (or one JSON document).</summary>
+    private static async Task<int> RunAllAsync(string format, CancellationToken cancellationToken)
+    {
+        var output = format == "json" ? DemoOutput.Silent : new DemoOutput(Console.Out.WriteLine);
+        var rows = new List<DemoRun>();
+        long start = Stopwatch.GetTimestamp();
+        int code = ExitCodes.Success;
+        foreach (var demo in DemoCatalog.All)
+        {
+            output.Say($"=== ipckit demo {demo.Name} ===");
+            long demoStart = Stopwatch.GetTimestamp();
+            var (result, demoCode) = await RunOneAsync(demo, output, cancellationToken);
+            rows.Add(new DemoRun(demo, result, Stopwatch.GetElapsedTime(demoStart)));
+            if (demoCode == ExitCodes.Interrupted)
+            {
+                return demoCode;
+            }
+
+            code = result is null ? demoCode : code;
+            output.Say(result is null ? "(failed; see the error above)" : result.Verdict);
+            output.Say();
+        }
+
+        var summary = new DemoSummary(rows, Stopwatch.GetElapsedTime(start));
+        if (format == "json")
+        {
+            Console.Out.WriteLine(summary.ToJson());
+        }
+        else
+        {
+            summary.Write(output);
+        }
+
+        return code;
     }
 
     private static void List(string format)
@@ -101,5 +153,7 @@ internal static class DemoCommand
         {
             Console.Out.WriteLine($"  {d.Name.PadRight(width)}  {d.Summary}");
         }
+
+        Console.Out.WriteLine($"  {"all".PadRight(width)}  Every demo in turn, then one summary table.");
     }
 }

@@ -1,16 +1,17 @@
 using System.CommandLine;
+using IpcKit.Coordinator.Demos;
 using IpcKit.Coordinator.Workloads;
 using IpcKit.Transports;
 using Spectre.Console;
 
 namespace IpcKit.Coordinator.Commands;
 
-/// <summary>`ipckit list`: every transport and workload, one line each.</summary>
+/// <summary>`ipckit list`: every transport, workload and demo, one line each.</summary>
 internal static class ListCommand
 {
     public static Command Create()
     {
-        var command = new Command("list", "List the transports and workloads with one line on each.");
+        var command = new Command("list", "List the transports, workloads and demos with one line on each.");
         command.SetAction(_ =>
         {
             var table = new Table().Border(TableBorder.Simple).AddColumns("transport", "aliases", "what it is");
@@ -27,6 +28,13 @@ internal static class ListCommand
             }
 
             Terminal.Out.Write(workloads);
+            var demos = new Table().Border(TableBorder.Simple).AddColumns("demo", "what it shows (ipckit demo NAME, or ipckit demo all)");
+            foreach (var d in DemoCatalog.All)
+            {
+                demos.AddRow(d.Name, Markup.Escape(d.Summary));
+            }
+
+            Terminal.Out.Write(demos);
             return ExitCodes.Success;
         });
         return command;

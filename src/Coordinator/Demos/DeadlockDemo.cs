@@ -38,24 +38,34 @@ internal sealed class DeadlockDemo : IDemo
 
         // Opposite orders.
         var state = new string[2];
+        var events = new List<string>(); // in the order they happened: each is logged while its thread still holds what it names
         bool[] got = [false, false];
+        void Log(int who, string what)
+        {
+            Volatile.Write(ref state[who], what);
+            lock (events)
+            {
+                events.Add($"thread {who + 1} {what}");
+            }
+        }
+
         using var barrier = new Barrier(2);
         void Take(int who, Lock first, string firstName, Lock second, string secondName)
         {
             first.Enter();
             try
             {
-                Volatile.Write(ref state[who], $"holds {firstName}, waits for {secondName}");
+                Log(who, $"holds {firstName}, waits for {secondName}");
                 barrier.SignalAndWait((int)JoinTimeout.TotalMilliseconds, CancellationToken.None);
                 got[who] = second.TryEnter(GiveUpAfter); // a plain lock would wait here for ever
                 if (got[who])
                 {
                     second.Exit();
-                    Volatile.Write(ref state[who], $"got {secondName} at last and finished");
+                    Log(who, $"got {secondName} at last and finished");
                 }
                 else
                 {
-                    Volatile.Write(ref state[who], $"gave up waiting for {secondName} and released {firstName}");
+                    Log(who, $"gave up waiting for {secondName} and released {firstName}"); // logged just before the release
                 }
             }
             finally
@@ -86,8 +96,17 @@ internal sealed class DeadlockDemo : IDemo
         bool ended = t1.Join(GiveUpAfter + JoinTimeout) & t2.Join(GiveUpAfter + JoinTimeout);
         bool gaveUp = ended && (!got[0] || !got[1]);
         bool locksFree = ended && TryTakeBoth(a, b);
-        output.Say($"  thread 1 {Volatile.Read(ref state[0])}");
-        output.Say($"  thread 2 {Volatile.Read(ref state[1])}");
+        List<string> log;
+        lock (events)
+        {
+            log = [.. events];
+        }
+
+        foreach (string e in log.Skip(2)) // the first two, holding and waiting, were shown by the watchdog
+        {
+            output.Say($"  {e}");
+        }
+
         output.Say($"Both locks are {(locksFree ? "free again" : "STILL HELD")}, {Stopwatch.GetElapsedTime(start).TotalMilliseconds:0} ms after the start, and the process carries on.");
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -130,6 +149,7 @@ internal sealed class DeadlockDemo : IDemo
             ["brokenByTimeout"] = gaveUp,
             ["thread1Finally"] = Volatile.Read(ref state[0]),
             ["thread2Finally"] = Volatile.Read(ref state[1]),
+            ["events"] = new JsonArray([.. log.Select(e => JsonValue.Create(e))]),
             ["giveUpAfterMs"] = GiveUpAfter.TotalMilliseconds,
             ["locksFreeAfterwards"] = locksFree,
             ["orderedCompleted"] = orderedCompleted,

@@ -48,6 +48,16 @@ internal sealed class DemoWorker : IAsyncDisposable
             $"The demo worker (pid {Pid}) exited unexpectedly. Its stderr: {await _child.StderrTailAsync(TimeSpan.FromSeconds(2))}");
     }
 
+    /// <summary>Reads a line that must be exactly <paramref name="word"/>.</summary>
+    public async Task ExpectAsync(string word, CancellationToken cancellationToken)
+    {
+        string line = await ReadLineAsync(cancellationToken);
+        if (line != word)
+        {
+            throw new WorkerFailedException($"The demo worker (pid {Pid}) said '{line}' where '{word}' was expected.");
+        }
+    }
+
     /// <summary>Reads a line of the form <c>WORD NUMBER...</c> and returns the numbers after the expected word.</summary>
     public async Task<long[]> ReadNumbersAsync(string word, CancellationToken cancellationToken)
     {

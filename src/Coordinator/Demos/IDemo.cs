@@ -29,6 +29,16 @@ internal static class DemoCatalog
         new SwitchDemo(),
         new StarvationDemo(),
         new DeadlockDemo(),
+        new ParallelDemo(),
+        new GilDemo(),
+        new LightweightDemo(),
+        new WorkStealingDemo(),
+        new TimeSliceDemo(),
+        new LivelockDemo(),
+        new ReorderingDemo(),
+        new AtomicityDemo(),
+        new LeakDemo(),
+        new ChannelDemo(),
     ];
 
     public static IDemo? Find(string name) =>
@@ -46,18 +56,17 @@ internal sealed record DemoResult(string Demo, string Claim, bool Held, string V
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>The result as the JSON object `ipckit demo NAME --format json` prints.</summary>
-    public string ToJson()
+    public string ToJson() => ToJsonObject().ToJsonString(Indented);
+
+    /// <summary>The result as a JSON object: demo, claim, held, verdict, figures.</summary>
+    public JsonObject ToJsonObject() => new()
     {
-        var root = new JsonObject
-        {
-            ["demo"] = Demo,
-            ["claim"] = Claim,
-            ["held"] = Held,
-            ["verdict"] = Verdict,
-            ["figures"] = Figures.DeepClone(),
-        };
-        return root.ToJsonString(Indented);
-    }
+        ["demo"] = Demo,
+        ["claim"] = Claim,
+        ["held"] = Held,
+        ["verdict"] = Verdict,
+        ["figures"] = Figures.DeepClone(),
+    };
 }
 
 /// <summary>Where a demo narrates: one line at a time, plus aligned tables of figures.</summary>
@@ -68,12 +77,12 @@ internal sealed class DemoOutput(Action<string> writeLine)
 
     public void Say(string line = "") => writeLine(line);
 
-    /// <summary>Prints rows under a header, the first column left-aligned and the others right-aligned.</summary>
-    public void Table(IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows)
+    /// <summary>Prints rows under a header, the first <paramref name="textColumns"/> columns left-aligned and the others right-aligned.</summary>
+    public void Table(IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows, int textColumns = 1)
     {
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
         string Line(IReadOnlyList<string> cells) =>
-            "  " + string.Join("  ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
+            "  " + string.Join("  ", cells.Select((c, i) => i < textColumns ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
         writeLine(Line(header));
         foreach (var row in rows)
         {

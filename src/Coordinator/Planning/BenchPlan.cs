@@ -7,19 +7,6 @@ using IpcKit.Transports;
 
 namespace IpcKit.Coordinator.Planning;
 
-/// <summary>How the ring transports (mmf, thread) wait for data (--wait); the endpoint's <c>wait</c> value.</summary>
-internal enum RingWait
-{
-    /// <summary>Burn a CPU polling: the lowest latency; needs --pin split.</summary>
-    Spin,
-
-    /// <summary>Spin briefly, yield, then sleep on a futex: the transports' default.</summary>
-    Backoff,
-
-    /// <summary>Sleep on a futex at once.</summary>
-    Block,
-}
-
 /// <summary>
 /// How long a case measures and how long each trial may warm up. <see cref="Iterations"/> and <see cref="Duration"/>
 /// are the whole case's, split evenly across its trials (<see cref="PerTrial"/>).

@@ -57,6 +57,17 @@ internal sealed class ConnectionCore
     /// <summary>True while a receive is running.</summary>
     public bool Receiving => Volatile.Read(ref _receiving) != 0;
 
+    /// <summary>
+    /// After the state has left Open: whether a receive is still running, so that what it uses must not be freed yet.
+    /// The receive marks itself with a plain store and then reads the state; the process-wide barrier makes that store
+    /// visible here, so either this sees the receive, or the receive sees the state and touches nothing.
+    /// </summary>
+    public bool ReceivingAfterStop()
+    {
+        Interlocked.MemoryBarrierProcessWide();
+        return Receiving;
+    }
+
     /// <summary>Refuses a message over the limit, or a send on a connection this side has closed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CheckSendable(int length)

@@ -223,7 +223,7 @@ internal sealed class FramedStreamConnection : IConnection
 
         bool aborted = _core.MarkDisposed() == ConnectionCore.Aborted;
         CloseStreams(graceful: !aborted);
-        if (_pendingFill is null && !_core.Receiving)
+        if (_pendingFill is null && !_core.ReceivingAfterStop())
         {
             _received.Release();
         }

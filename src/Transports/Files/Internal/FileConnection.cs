@@ -163,7 +163,7 @@ internal sealed class FileConnection : IConnection
             Spool.Delete(path);
         }
 
-        if (!_core.Receiving)
+        if (!_core.ReceivingAfterStop())
         {
             _received.Release();
         }
