@@ -52,10 +52,16 @@ public sealed class PackageTests(PackageFixture fixture)
     {
         // The RequestReply sample, as a user would copy it, referencing the package instead of the project.
         string app = Directory.CreateDirectory(Path.Combine(fixture.Root, "RequestReplyApp")).FullName;
-        foreach (string source in Directory.EnumerateFiles(Path.Combine(PackageFixture.RepositoryRoot, "samples", "RequestReply"), "*.cs"))
+        // The sample and the helper it shares with the other sample (samples/Shared, linked into its project).
+        foreach (string source in new[] { "RequestReply", "Shared" }
+                     .SelectMany(dir => Directory.EnumerateFiles(Path.Combine(PackageFixture.RepositoryRoot, "samples", dir), "*.cs")))
         {
             File.Copy(source, Path.Combine(app, Path.GetFileName(source)));
         }
+
+        // The sample starts its server with CliWrap, at the version the repository pins.
+        string cliWrap = System.Xml.Linq.XDocument.Load(Path.Combine(PackageFixture.RepositoryRoot, "Directory.Packages.props"))
+            .Descendants("PackageVersion").Single(e => (string?)e.Attribute("Include") == "CliWrap").Attribute("Version")!.Value;
 
         await File.WriteAllTextAsync(Path.Combine(app, "RequestReplyApp.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -69,6 +75,7 @@ public sealed class PackageTests(PackageFixture fixture)
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="IpcKit.Transports" Version="{PackageFixture.Version}" />
+                <PackageReference Include="CliWrap" Version="{cliWrap}" />
               </ItemGroup>
               <ItemGroup>
                 <!-- The package is for Linux ([SupportedOSPlatform("linux")]); say so, as its README asks. -->
@@ -127,5 +134,13 @@ public sealed class PackageTests(PackageFixture fixture)
         var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.NotEmpty(results);
         Assert.All(results, r => Assert.Equal(0, r.GetProperty("integrity").GetProperty("lost").GetInt64()));
+
+        // The installed tool is also the other end of --remote (`ipckit worker`); `exec:env` runs it on this machine.
+        var remote = (await ProgramRun.RunAsync(ipckit,
+            ["bench", "--transport", "tcp", "--remote", "exec:env", "--remote-ipckit", ipckit, "-w", "latency", "--sizes", "64", "--quick", "--format", "json"],
+            Timeout, fixture.Root)).AssertSucceeded();
+        using var remoteJson = System.Text.Json.JsonDocument.Parse(remote.Stdout);
+        Assert.Equal(PackageFixture.Version, remoteJson.RootElement.GetProperty("remote").GetProperty("environment").GetProperty("ipcKitVersion").GetString());
+        Assert.Equal(0, remoteJson.RootElement.GetProperty("results")[0].GetProperty("integrity").GetProperty("lost").GetInt64());
     }
 }

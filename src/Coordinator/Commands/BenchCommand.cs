@@ -128,6 +128,11 @@ internal static class BenchCommand
             TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, ZeroCopyOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption,
             ReferenceOption, OutputDirOption, ProgressOption,
         };
+        foreach (var option in Remote.RemoteOptions.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
     }
@@ -159,6 +164,22 @@ internal static class BenchCommand
             return ExitCodes.BadArguments;
         }
 
+        Remote.RemoteRun? remote;
+        try
+        {
+            (plan, remote) = await Remote.RemoteOptions.PrepareAsync(parse, plan, line => stderr.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), cancellationToken);
+        }
+        catch (UsageException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadArguments;
+        }
+        catch (Remote.RemoteSetupException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.TransportFailure;
+        }
+
         foreach (string stale in ScratchSpace.SweepStale(plan.MmfDirectory))
         {
             stderr.MarkupLine($"[yellow]note:[/] removed {Markup.Escape(stale)}, left by an ipckit run that no longer exists.");
@@ -176,17 +197,18 @@ internal static class BenchCommand
             return ExitCodes.Interrupted;
         }
 
-        var report = ReportOf(plan, environment, outcome);
+        var report = ReportOf(plan, environment, outcome) with { Remote = remote };
         var results = report.Results;
 
         var output = parse.GetValue(OutputOption);
         var terminal = Terminal.Out;
 
+        bool outputWritten = true;
         if (output is not null)
         {
-            await File.WriteAllTextAsync(output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report), CancellationToken.None);
+            // The table first: a result file that cannot be written must not cost the user the figures.
             ConsoleExporter.Write(format == "json" ? stderr : terminal, report);
-            stderr.MarkupLine($"[grey]wrote {Markup.Escape(output.FullName)}[/]");
+            outputWritten = WriteOutputFile(stderr, output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report));
         }
         else if (format == "json")
         {
@@ -198,13 +220,40 @@ internal static class BenchCommand
             ConsoleExporter.Write(terminal, report);
         }
 
-        bool outputsWritten = parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName);
+        bool outputsWritten = (parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName)) && outputWritten;
         if (results.Any(r => r.Error is not null))
         {
             return ExitCodes.TransportFailure;
         }
 
         return results.Any(r => r.Failed) ? ExitCodes.IntegrityFailure : outputsWritten ? ExitCodes.Success : ExitCodes.OutputFailure;
+    }
+
+    /// <summary>Writes --output next to its target and renames it over it; says on stderr what went wrong (exit 6).</summary>
+    private static bool WriteOutputFile(IAnsiConsole stderr, string path, string text)
+    {
+        string temporary = path + ".tmp";
+        try
+        {
+            File.WriteAllText(temporary, text);
+            File.Move(temporary, path, overwrite: true);
+            stderr.MarkupLine($"[grey]wrote {Markup.Escape(path)}[/]");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+            }
+
+            string why = e is DirectoryNotFoundException ? $"the directory {Path.GetDirectoryName(path)} does not exist" : e.Message;
+            stderr.MarkupLine($"[red]error:[/] could not write {Markup.Escape(path)}: {Markup.Escape(why)}");
+            return false;
+        }
     }
 
     /// <summary>The report of a run: the plan's settings, and each case's trials turned into figures by the statistics layer.</summary>
@@ -265,7 +314,7 @@ internal static class BenchCommand
 
         string? durationText = parse.GetValue(DurationOption);
         TimeSpan? duration = iterations is null
-            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.Duration(durationText, "--duration")
+            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.PositiveDuration(durationText, "--duration")
             : null;
         if (duration is { } d && d <= TimeSpan.Zero)
         {
@@ -308,7 +357,7 @@ internal static class BenchCommand
         string reference = parse.GetValue(ReferenceOption)!.ToLowerInvariant();
         bool native = reference is "native" ? true : reference is "none" ? false : throw new UsageException($"Unknown --reference '{reference}'. Valid: native, none.");
 
-        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.Duration(timeoutText, "--case-timeout") : null;
+        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.PositiveDuration(timeoutText, "--case-timeout") : null;
         var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait);
         return new BenchPlan(cases, new RunBudget(iterations, duration, warmup), trials, pin, coordinatorCpu, workerCpu, quick)
         {

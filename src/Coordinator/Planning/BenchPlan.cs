@@ -102,6 +102,9 @@ internal sealed record BenchPlan(
     /// <summary>Whether each trial is paired with a trial of its native twin (--reference native).</summary>
     public bool NativeReference { get; init; }
 
+    /// <summary>How workers are started: on this machine, or on another host with --remote (docs/remote.md).</summary>
+    public IWorkerLauncher Launcher { get; init; } = LocalWorkerLauncher.Instance;
+
     /// <summary>Set by --case-timeout.</summary>
     public TimeSpan? CaseTimeoutOverride { get; init; }
 

@@ -20,6 +20,10 @@ internal sealed record BenchReport
     /// <summary>The native reference run (--reference native): whether it could run, and why not. Null when no reference was asked for.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ReferenceRun? ReferenceRun { get; init; }
+
+    /// <summary>Where the workers ran with --remote, and that host's environment (docs/remote.md). Null for a local run.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Remote.RemoteRun? Remote { get; init; }
 }
 
 /// <summary>The options a run used, so a result file says how it was made.</summary>

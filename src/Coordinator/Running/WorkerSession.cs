@@ -16,11 +16,15 @@ internal sealed class WorkerSession : IPeerSession
     private readonly IListener _listener;
     private readonly RunningChild _child;
     private readonly ControlChannel _control;
+    private readonly CancellationToken _interrupted;
+    private readonly IWorkerLauncher _launcher;
     private int _disposed;
 
-    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu)
+    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, IWorkerLauncher launcher, CancellationToken interrupted)
     {
+        _interrupted = interrupted;
         Transport = transport;
+        _launcher = launcher;
         _listener = listener;
         _child = child;
         _control = control;
@@ -34,7 +38,8 @@ internal sealed class WorkerSession : IPeerSession
 
     public int WorkerPid => _child.Id;
 
-    int? IPeerSession.WorkerPid => WorkerPid;
+    // A remote worker's process is on another host; the local child is only its engine (ssh, kubectl…).
+    int? IPeerSession.WorkerPid => _launcher.IsRemote ? null : WorkerPid;
 
     public int WorkerCpu { get; }
 
@@ -43,6 +48,14 @@ internal sealed class WorkerSession : IPeerSession
 
     /// <summary>The worker's final report, available after dispose when it exited cleanly.</summary>
     public ResultMessage? Result { get; private set; }
+
+    /// <summary>
+    /// The runtime's debugger pipes (<c>clr-debug-pipe-PID-*</c>) and diagnostics socket (<c>dotnet-diagnostic-PID-*</c>),
+    /// which the runtime creates in $TMPDIR at start and removes only at a clean exit: a worker killed with SIGKILL would
+    /// leave them behind (issue 12, item 10). A worker needs neither, so they are off unless the user's environment
+    /// chooses otherwise (to attach a debugger or dotnet-trace to a worker, set them to 1).
+    /// </summary>
+    internal static readonly string[] DiagnosticsSwitches = ["DOTNET_EnableDiagnostics_Debugger", "DOTNET_EnableDiagnostics_IPC"];
 
     /// <summary>Asks the worker for its CPU counters over the control channel and waits for the answer (10 s at most).</summary>
     public ProcessCounters? ReadCounters()
@@ -70,14 +83,19 @@ internal sealed class WorkerSession : IPeerSession
     {
         string dir = AppContext.BaseDirectory;
         string apphost = Path.Combine(dir, "IpcKit.Worker");
-        if (File.Exists(apphost))
+        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
+        var command = File.Exists(apphost)
+            ? new ChildCommand(apphost)
+            : new ChildCommand(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet").WithArguments(dll);
+        foreach (string name in DiagnosticsSwitches)
         {
-            return new ChildCommand(apphost);
+            if (Environment.GetEnvironmentVariable(name) is null && Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") is null)
+            {
+                command = command.WithEnvironment(name, "0");
+            }
         }
 
-        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet";
-        return new ChildCommand(dotnet).WithArguments(dll);
+        return command;
     }
 
     /// <summary>
@@ -98,14 +116,18 @@ internal sealed class WorkerSession : IPeerSession
         return host is not null && File.Exists(host) ? host : null;
     }
 
+    public static Task<WorkerSession> StartAsync(
+        ITransport transport, Endpoint endpoint, ConfigureMessage template, CancellationToken cancellationToken) =>
+        StartAsync(transport, endpoint, template, LocalWorkerLauncher.Instance, cancellationToken);
+
     public static async Task<WorkerSession> StartAsync(
-        ITransport transport, Endpoint endpoint, ConfigureMessage template, CancellationToken cancellationToken)
+        ITransport transport, Endpoint endpoint, ConfigureMessage template, IWorkerLauncher launcher, CancellationToken cancellationToken)
     {
         string name = transport.Scheme;
         IListener listener;
         try
         {
-            listener = await transport.ListenAsync(endpoint, cancellationToken);
+            listener = await launcher.ListenAsync(transport, endpoint, cancellationToken);
         }
         catch (IpcException e)
         {
@@ -116,9 +138,9 @@ internal sealed class WorkerSession : IPeerSession
         ControlChannel? control = null;
         try
         {
-            child = WorkerCommand()
-                .WithEnvironment("DOTNET_gcServer", "0")
-                .Start(whileStarting: () => (listener as IHandleInheritingListener)?.DisposeLocalCopyOfClientHandles());
+            // This machine's CPU numbers mean nothing to a worker on another host: it is not pinned.
+            template = launcher.IsRemote ? template with { Cpu = -1 } : template;
+            child = launcher.Command.Start(whileStarting: () => (listener as IHandleInheritingListener)?.DisposeLocalCopyOfClientHandles());
             control = new ControlChannel(child.StandardOutput, child.StandardInput);
             control.Send(template with { Endpoint = listener.Endpoint.ToString() });
 
@@ -133,7 +155,7 @@ internal sealed class WorkerSession : IPeerSession
             {
                 var data = await accept.WaitAsync(HandshakeTimeout, cancellationToken)
                            ?? throw new WorkerFailedException($"The {name} listener closed before the worker connected.");
-                return new WorkerSession(name, listener, child, control, data, ready.Cpu);
+                return new WorkerSession(name, listener, child, control, data, ready.Cpu, launcher, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -145,7 +167,7 @@ internal sealed class WorkerSession : IPeerSession
                 _ when first == child.Exited => $"it exited with code {await child.Exited}{SignalName(await child.Exited)}",
                 _ => $"it did not connect within {HandshakeTimeout.TotalSeconds:0} s",
             };
-            throw new WorkerFailedException($"The {name} worker failed to start: {why}.{await StderrOf(child)}");
+            throw new WorkerFailedException($"The {name} worker{launcher.Where} failed to start: {why.TrimEnd('.')}.{await StderrOf(child)}");
         }
         catch
         {
@@ -170,7 +192,7 @@ internal sealed class WorkerSession : IPeerSession
         if (hung is not null)
         {
             await _child.KillAsync();
-            return new WorkerFailedException($"The {Transport} worker (pid {WorkerPid}) hung: {hung}; it was killed.{await StderrOf(_child)}", failure);
+            return new WorkerFailedException($"The {Transport} worker{_launcher.Where} (pid {WorkerPid}) hung: {hung}; it was killed.{await StderrOf(_child)}", failure);
         }
 
         // Give a dying worker a moment to be reaped so that its exit code can be told.
@@ -185,11 +207,26 @@ internal sealed class WorkerSession : IPeerSession
         if (_child.Exited.IsCompleted)
         {
             int code = await _child.Exited;
+            // A closed connection is what a dead worker leaves; any other failure of the connection is worth its own sentence.
+            string seen = failure is ConnectionClosedException ? "" : $" The {Transport} connection reported: {Sentence(failure.Message)}";
             return new WorkerFailedException(
-                $"The {Transport} worker (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}. {failure.Message}{await StderrOf(_child)}", failure);
+                $"The {Transport} worker{_launcher.Where} (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}.{seen}{await StderrOf(_child)}", failure);
         }
 
-        return new WorkerFailedException($"The {Transport} transport failed during the run: {failure.Message}{await StderrOf(_child)}", failure);
+        return new WorkerFailedException($"The {Transport} transport{_launcher.Where} failed during the run: {Sentence(failure.Message)}{await StderrOf(_child)}", failure);
+    }
+
+    /// <summary>An exception's message as a sentence of a longer message: capitalised, and ending in a full stop.</summary>
+    private static string Sentence(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0)
+        {
+            return "";
+        }
+
+        text = char.ToUpperInvariant(text[0]) + text[1..];
+        return text[^1] is '.' or '!' or '?' ? text : text + ".";
     }
 
     public async ValueTask DisposeAsync()
@@ -203,27 +240,12 @@ internal sealed class WorkerSession : IPeerSession
         {
             // End of stream on the data connection tells the worker to report and exit.
             await Data.DisposeAsync();
-            using var deadline = new CancellationTokenSource(ExitTimeout);
-            try
-            {
-                while (await _control.ReceiveAsync(deadline.Token) is { } message)
-                {
-                    if (message is ResultMessage result)
-                    {
-                        Result = result;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IpcException or OperationCanceledException)
-            {
-            }
 
-            try
+            // After Ctrl+C or SIGTERM nobody wants the report, and a stuck worker could hold the exit up for 20 s: it is
+            // killed at once instead.
+            if (!_interrupted.IsCancellationRequested)
             {
-                await _child.Exited.WaitAsync(ExitTimeout);
-            }
-            catch (TimeoutException)
-            {
+                await CollectResultAsync();
             }
         }
         finally
@@ -231,6 +253,33 @@ internal sealed class WorkerSession : IPeerSession
             await _control.DisposeAsync();
             await _child.DisposeAsync(); // kills it if it is still there
             await _listener.DisposeAsync();
+        }
+    }
+
+    /// <summary>Reads the worker's report until its control channel ends, and waits for it to exit; each bounded.</summary>
+    private async Task CollectResultAsync()
+    {
+        using var deadline = new CancellationTokenSource(ExitTimeout);
+        try
+        {
+            while (await _control.ReceiveAsync(deadline.Token) is { } message)
+            {
+                if (message is ResultMessage result)
+                {
+                    Result = result;
+                }
+            }
+        }
+        catch (Exception e) when (e is IpcException or OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            await _child.Exited.WaitAsync(ExitTimeout);
+        }
+        catch (TimeoutException)
+        {
         }
     }
 
