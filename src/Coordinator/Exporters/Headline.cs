@@ -34,6 +34,7 @@ internal static class Headline
             (null, { } c) => $" · rings (mmf, thread): {ByteSize.Format(c)}",
             ({ } w, { } c) => $" · rings (mmf, thread): wait {w}, {ByteSize.Format(c)}",
         };
+        rings += s.ZeroCopy ? ", zero-copy sends" : "";
         return $"{pin} · {budget}, each after a warm-up until steady (at most {Format.Number(s.WarmupSeconds, "0.###")} s){rings}";
     }
 
