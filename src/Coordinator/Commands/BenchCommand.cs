@@ -50,12 +50,12 @@ internal static class BenchCommand
 
     private static readonly Option<bool> QuickOption = new("--quick", "-q")
     {
-        Description = "Short cases (200ms each, over 5 trials) and sizes 64,64KiB.",
+        Description = "Short cases (200ms each, over 7 trials) and sizes 64,64KiB.",
     };
 
     private static readonly Option<int?> TrialsOption = new("--trials", "-r")
     {
-        Description = "Trials per case, interleaved across the cases; figures are medians over them with a 95% confidence interval. Default: 5 (at least 5 are needed for two results to be told apart at the 5% level; docs/statistics.md).",
+        Description = "Trials per case, interleaved across the cases; figures are medians over them with a 95% confidence interval. Default: 7 (docs/statistics.md says why).",
     };
 
     private static readonly Option<string> ProgressOption = new("--progress")
@@ -81,7 +81,12 @@ internal static class BenchCommand
 
     private static readonly Option<string?> CapacityOption = new("--capacity")
     {
-        Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: 1MiB.",
+        Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: sized from the largest message, the smallest power of two that carries it whole, from 4MiB to 16MiB (each connection maps two rings in /dev/shm).",
+    };
+
+    private static readonly Option<bool> ZeroCopyOption = new("--zero-copy")
+    {
+        Description = "In the throughput workload, write each message in place in the ring of ring transports (mmf, thread) through IZeroCopySender (claim, write, commit) instead of copying it in; the native twin does the same. Other transports send as usual.",
     };
 
     private static readonly Option<DirectoryInfo?> MmfDirOption = new("--mmf-dir")
@@ -121,8 +126,8 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption,
-            OutputDirOption, ProgressOption,
+            TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, ZeroCopyOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption,
+            ReferenceOption, OutputDirOption, ProgressOption,
         };
         foreach (var option in Remote.RemoteOptions.All)
         {
@@ -272,7 +277,8 @@ internal static class BenchCommand
                 Trials = plan.Trials,
                 Quick = plan.Quick,
                 Wait = plan.Wait?.ToString().ToLowerInvariant(),
-                RingCapacity = plan.Capacity,
+                RingCapacity = plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) ? plan.RingCapacity : plan.Capacity,
+                ZeroCopy = plan.ZeroCopy,
                 Reference = plan.NativeReference ? "native" : "none",
             },
             // A framework peer's row is set against the bare transport it rides on, from the same run.
@@ -294,12 +300,19 @@ internal static class BenchCommand
     {
         bool quick = parse.GetValue(QuickOption);
         var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, PeerTransport.Registry);
-        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!);
+        bool zeroCopy = parse.GetValue(ZeroCopyOption);
+        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!)
+            .Select(w => zeroCopy && w is ThroughputWorkload ? new ThroughputWorkload { ZeroCopy = true } : w).ToList();
         // `all` takes the peers only where a request workload runs; a peer named on its own needs one.
         if (!workloads.Any(w => w is RequestWorkload) && !OptionParsing.MeansAll(parse.GetValue(TransportOption)!)
             && transports.OfType<PeerTransport>().FirstOrDefault() is { } peer)
         {
             throw new UsageException($"{peer.Scheme} is a framework peer: it answers typed requests only. Add the request workload (-w request).");
+        }
+
+        if (zeroCopy && (!transports.Any(t => RingTransports.Contains(t.Scheme)) || !workloads.Any(w => w is ThroughputWorkload)))
+        {
+            throw new UsageException("--zero-copy applies to the throughput workload of ring transports (mmf, thread); add one of each, e.g. -t mmf -w throughput.");
         }
 
         bool sizesGiven = parse.GetResult(SizesOption) is { Implicit: false };
@@ -362,6 +375,7 @@ internal static class BenchCommand
             CaseTimeoutOverride = caseTimeout,
             Wait = wait,
             Capacity = parse.GetValue(CapacityOption) is { } capacity ? OptionParsing.Capacity(capacity) : null,
+            ZeroCopy = zeroCopy,
             MmfDirectory = parse.GetValue(MmfDirOption) is { } mmfDir
                 ? mmfDir.Exists ? mmfDir.FullName : throw new UsageException($"--mmf-dir {mmfDir} is not an existing directory.")
                 : null,
@@ -370,8 +384,9 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// Trials per case, with --quick too: with 5 trials against 5 a two-sided rank test can reach p = 0.008, so a real
-    /// change can be told from noise; with 3 against 3 it could never go below p = 0.1 (docs/statistics.md).
+    /// Trials per case, with --quick too. With 3 trials against 3 a two-sided rank test can never go below p = 0.1, so no
+    /// change could ever be told from noise; with 7 against 7 a real change stays significant at the 5% level even when
+    /// one trial on either side was caught by a scheduling stall (docs/statistics.md).
     /// </summary>
-    public const int DefaultTrials = 5;
+    public const int DefaultTrials = 7;
 }
