@@ -87,6 +87,21 @@ internal static class BenchCommand
         Description = "How long one case may run before its worker is declared hung and killed. Default: the case's duration + warm-up + 30s (120s with --iterations).",
     };
 
+    private static readonly Option<string?> WorkersOption = new("--workers")
+    {
+        Description = "Run N workers at once, each with a connection of its own, for each N of a comma list, e.g. 1,2,4,8 (unpinned: the scheduler shares the CPUs among them).",
+    };
+
+    private static readonly Option<string?> ShapeOption = new("--shape")
+    {
+        Description = "How --workers talk: pairs (N independent pairs, a coordinator thread each), fan-in (N workers stream to one listener, one consumer drains it; throughput) or fan-out (one producer feeds N workers; throughput). Default: pairs.",
+    };
+
+    private static readonly Option<string?> RateOption = new("--rate")
+    {
+        Description = "Open-loop latency at each offered rate of a comma list, e.g. 10k,100k,1M msg/s, or sweep (5k to 1M): messages go out on schedule whether or not replies are back, and each latency counts from when its message was due.",
+    };
+
     private static readonly Option<string> FormatOption = new("--format", "-f")
     {
         Description = "table (for people) or json (for scripts; docs/json-schema.md).",
@@ -115,7 +130,7 @@ internal static class BenchCommand
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
             TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
-            ProgressOption,
+            ProgressOption, WorkersOption, ShapeOption, RateOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -235,7 +250,9 @@ internal static class BenchCommand
     {
         bool quick = parse.GetValue(QuickOption);
         var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, TransportRegistry.Default);
-        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!);
+        bool workloadsGiven = parse.GetResult(WorkloadOption) is { Implicit: false };
+        var scaling = ScalingOf(parse, transports);
+        var workloads = OptionParsing.Workloads(workloadsGiven || scaling is null ? parse.GetValue(WorkloadOption)! : scaling.Rates.Count > 0 || scaling.Shape == WorkerShape.Pairs ? DefaultScaledWorkloads(scaling) : "throughput");
         bool sizesGiven = parse.GetResult(SizesOption) is { Implicit: false };
         var sizes = OptionParsing.Sizes(quick && !sizesGiven ? "64,64KiB" : parse.GetValue(SizesOption)!);
         long? iterations = parse.GetValue(IterationsOption);
@@ -290,7 +307,8 @@ internal static class BenchCommand
         bool native = reference is "native" ? true : reference is "none" ? false : throw new UsageException($"Unknown --reference '{reference}'. Valid: native, none.");
 
         TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.Duration(timeoutText, "--case-timeout") : null;
-        var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait);
+        var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait, scaling);
+        CheckScaling(scaling, workloads);
         return new BenchPlan(cases, new RunBudget(iterations, duration, warmup), trials, pin, coordinatorCpu, workerCpu, quick)
         {
             CaseTimeoutOverride = caseTimeout,
@@ -298,6 +316,59 @@ internal static class BenchCommand
             Capacity = parse.GetValue(CapacityOption) is { } capacity ? OptionParsing.Capacity(capacity) : null,
             NativeReference = native,
         };
+    }
+
+    /// <summary>--workers, --shape and --rate, or null when none is given.</summary>
+    private static Scaling? ScalingOf(ParseResult parse, IReadOnlyList<ITransport> transports)
+    {
+        string? workersText = parse.GetValue(WorkersOption);
+        string? shapeText = parse.GetValue(ShapeOption);
+        string? rateText = parse.GetValue(RateOption);
+        if (workersText is null && shapeText is null && rateText is null)
+        {
+            return null;
+        }
+
+        var shape = shapeText is null ? WorkerShape.Pairs
+            : Shapes.Parse(shapeText) ?? throw new UsageException($"Unknown --shape '{shapeText}'. Valid: pairs, fan-in, fan-out.");
+        var workers = workersText is null ? shapeText is null ? [] : [1] : OptionParsing.Workers(workersText);
+        var rates = rateText is null ? [] : OptionParsing.Rates(rateText);
+        if (rates.Count > 0 && workers.Count > 0)
+        {
+            throw new UsageException("--rate measures one pair in open loop; it cannot be combined with --workers or --shape. Run them separately.");
+        }
+
+        if (shape != WorkerShape.Pairs)
+        {
+            // One listener takes every worker: anon-pipe's pipe pair is inherited by exactly one child.
+            foreach (var t in transports.Where(t => t.Scheme == "anon-pipe"))
+            {
+                throw new UsageException($"--shape {Shapes.Name(shape)} needs a transport that takes several clients on one listener; {t.Scheme} connects one child per pipe pair, so it does pairs only. Use --shape pairs, or leave {t.Scheme} out.");
+            }
+        }
+
+        return new Scaling(workers, shape, rates);
+    }
+
+    /// <summary>The workloads a scaled run measures when --workload is not given: open loop is ping-pong; pairs run both.</summary>
+    private static string DefaultScaledWorkloads(Scaling scaling) => scaling.Rates.Count > 0 ? "latency" : "latency,throughput";
+
+    private static void CheckScaling(Scaling? scaling, IReadOnlyList<IpcKit.Coordinator.Workloads.Workload> workloads)
+    {
+        if (scaling is null)
+        {
+            return;
+        }
+
+        if (scaling.Rates.Count > 0 && workloads.Any(w => w.Name != "latency"))
+        {
+            throw new UsageException("--rate offers echoed messages at a fixed rate: it runs the latency workload only (leave out --workload, or give --workload latency).");
+        }
+
+        if (scaling.Shape != WorkerShape.Pairs && workloads.Any(w => w.Name != "throughput"))
+        {
+            throw new UsageException($"--shape {Shapes.Name(scaling.Shape)} is a one-way stream: it runs the throughput workload only (leave out --workload, or give --workload throughput).");
+        }
     }
 
     /// <summary>
