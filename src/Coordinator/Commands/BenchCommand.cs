@@ -215,6 +215,7 @@ internal static class BenchCommand
     internal static BenchReport ReportOf(BenchPlan plan, EnvironmentInfo environment, RunOutcome outcome)
     {
         string pin = plan.Pin.ToString().ToLowerInvariant();
+        IReadOnlyList<CaseResult> results = [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))];
         return new BenchReport
         {
             Environment = environment,
@@ -233,11 +234,26 @@ internal static class BenchCommand
                 Wait = plan.Wait?.ToString().ToLowerInvariant(),
                 RingCapacity = plan.Capacity,
                 Reference = plan.NativeReference ? "native" : "none",
+                Workers = plan.WorkerCounts is { Count: > 0 } w ? w : null,
+                Shape = plan.WorkerCounts.Count > 0 ? Shapes.Name(plan.Cases[0].Shape) : null,
+                Rates = plan.Rates is { Count: > 0 } r ? r : null,
             },
-            Results = [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))],
+            Results = results,
             ReferenceRun = outcome.ReferenceRun,
+            Scaling = plan.WorkerCounts.Count > 0 ? ScalingAnalysis.Oversubscription(results, environment.AllowedCpus.Count, t => WaitsOf(plan, t)) : null,
+            Saturation = plan.Rates.Count > 0 ? ScalingAnalysis.Saturation(results) : null,
         };
     }
+
+    /// <summary>How a transport waits for data, in the words of the oversubscription notes.</summary>
+    private static string WaitsOf(BenchPlan plan, string transport) =>
+        !plan.Cases.Any(c => c.Scheme == transport && c.IsRing) ? "blocks in the kernel"
+        : plan.Wait switch
+        {
+            RingWait.Spin => "spins",
+            RingWait.Block => "sleeps on a futex",
+            _ => "spins, then sleeps on a futex",
+        };
 
     private static string RenderTable(BenchReport report)
     {

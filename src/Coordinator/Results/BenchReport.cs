@@ -20,6 +20,14 @@ internal sealed record BenchReport
     /// <summary>The native reference run (--reference native): whether it could run, and why not. Null when no reference was asked for.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ReferenceRun? ReferenceRun { get; init; }
+
+    /// <summary>With --workers: what oversubscribing the CPUs did to each transport, in figures and words; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Statistics.ScalingNote>? Scaling { get; init; }
+
+    /// <summary>With --rate: where each transport saturated; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Statistics.SaturationNote>? Saturation { get; init; }
 }
 
 /// <summary>The options a run used, so a result file says how it was made.</summary>
@@ -56,6 +64,18 @@ internal sealed record BenchSettings
 
     /// <summary>The reference asked for with --reference: "native", or "none".</summary>
     public string Reference { get; init; } = "none";
+
+    /// <summary>The worker counts of --workers; absent without it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? Workers { get; init; }
+
+    /// <summary>The --shape of the --workers cases: pairs, fan-in or fan-out; absent without --workers.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Shape { get; init; }
+
+    /// <summary>The offered rates of --rate, in messages per second; absent without it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? Rates { get; init; }
 }
 
 /// <summary>
