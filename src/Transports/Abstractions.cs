@@ -40,6 +40,13 @@ public interface IListener : IAsyncDisposable
     /// Several clients may connect, except where the transport says otherwise (anonymous pipes have exactly one peer).
     /// </summary>
     ValueTask<IConnection?> AcceptAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// True when listening found what a listener of this endpoint left behind when it died (the socket file, or the
+    /// shared-memory or spool rendezvous file, of a process killed with SIGKILL) and replaced it with a fresh one; the old
+    /// file's contents were never reused. Worth a note to the user. Always false for transports that leave nothing behind.
+    /// </summary>
+    bool ReplacedStaleEndpoint => false;
 }
 
 /// <summary>

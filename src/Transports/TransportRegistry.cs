@@ -41,7 +41,7 @@ public sealed class TransportRegistry
         new ThreadTransport(),
         new FileTransport(),
         new ChannelTransport(),
-        new SharedTransport(),
+        new ReferencePassingTransport(),
     ]);
 
     /// <summary>The transports, in registration order.</summary>

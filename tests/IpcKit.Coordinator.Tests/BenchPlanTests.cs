@@ -1,6 +1,7 @@
 using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Workloads;
+using IpcKit.Transports;
 using IpcKit.Transports.NamedPipes;
 using IpcKit.Transports.SharedMemory;
 
@@ -33,5 +34,14 @@ public sealed class BenchPlanTests
     {
         var endpoint = Plan(RingWait.Spin, 8 << 20).EndpointFor(new NamedPipeTransport(), Path.GetTempPath());
         Assert.Empty(endpoint.Query);
+    }
+
+    [Fact]
+    public void The_mmf_directory_goes_into_mmf_endpoints_only()
+    {
+        var plan = Plan(null, null) with { MmfDirectory = "/run/ipckit-shm" };
+        Assert.Equal("/run/ipckit-shm", plan.EndpointFor(new MmfTransport(), "/tmp").GetQueryValue("dir"));
+        Assert.Null(plan.EndpointFor(new Transports.InProcess.ThreadTransport(), "/tmp").GetQueryValue("dir"));
+        Assert.Empty(plan.EndpointFor(new NamedPipeTransport(), Path.GetTempPath()).Query);
     }
 }

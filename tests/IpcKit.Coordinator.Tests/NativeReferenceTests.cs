@@ -3,6 +3,7 @@ using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Statistics;
+using IpcKit.Transports;
 
 namespace IpcKit.Coordinator.Tests;
 

@@ -5,6 +5,12 @@
 //   IpcKit.TestPeer echo ENDPOINT         connect with the transport API and echo every message until end of stream
 //   IpcKit.TestPeer listen ENDPOINT       listen with the transport API, print "listening", wait (to be killed, leaving files)
 //   IpcKit.TestPeer attach ENDPOINT       connect with the transport API, print "attached", then neither read nor write (to be killed)
+//   IpcKit.TestPeer garbage ENDPOINT      raw: write 64 bytes that are no frame (the first 4 declare over 1000 bytes), print "wrote", wait
+//   IpcKit.TestPeer oversized ENDPOINT    raw: write a header declaring 1001 bytes and 10 of them, print "wrote", wait
+//   IpcKit.TestPeer truncated ENDPOINT    raw: write a header declaring 100 bytes and 10 of them, print "wrote", exit (closing)
+//   IpcKit.TestPeer silent ENDPOINT       raw: connect, print "wrote" (nothing), wait
+//   IpcKit.TestPeer serve ENDPOINT        listen, print "listening", echo on every connection; "stats" is answered with
+//                                         "errors=N heap=BYTES": receives that failed other than by a closed or bad peer
 using System.IO.Pipes;
 using System.Net;
 using System.Net.Sockets;
@@ -38,6 +44,30 @@ switch (args[0])
         return 0;
     }
 
+    case "garbage" or "oversized" or "truncated" or "silent":
+    {
+        Stream raw = await OpenRawAsync(endpoint);
+        byte[] bytes = args[0] switch
+        {
+            "garbage" => [.. Enumerable.Range(0, 64).Select(i => (byte)(0xF0 ^ (i * 37)))],
+            "oversized" => [.. BitConverter.GetBytes(1001u), .. new byte[10]],
+            "truncated" => [.. BitConverter.GetBytes(100u), .. new byte[10]],
+            _ => [],
+        };
+        raw.Write(bytes);
+        raw.Flush();
+        Console.WriteLine("wrote");
+        if (args[0] == "truncated")
+        {
+            raw.Dispose();
+            return 0;
+        }
+
+        await Task.Delay(Timeout.Infinite);
+        GC.KeepAlive(raw);
+        return 0;
+    }
+
     case "echo":
     {
         await using var connection = await TransportRegistry.Default.ConnectAsync(endpoint);
@@ -64,6 +94,50 @@ switch (args[0])
         Console.WriteLine("listening");
         await Task.Delay(Timeout.Infinite);
         GC.KeepAlive(listener);
+        return 0;
+    }
+
+    case "serve":
+    {
+        await using var listener = await TransportRegistry.Default.ListenAsync(endpoint);
+        Console.WriteLine("listening");
+        int errors = 0;
+        while (await listener.AcceptAsync() is { } connection)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    while (await connection.ReceiveAsync() is { } message)
+                    {
+                        if (message.Span.SequenceEqual("stats"u8))
+                        {
+                            GC.Collect();
+                            string stats = $"errors={Volatile.Read(ref errors)} heap={GC.GetGCMemoryInfo().HeapSizeBytes}";
+                            await connection.SendAsync(System.Text.Encoding.ASCII.GetBytes(stats));
+                        }
+                        else
+                        {
+                            await connection.SendAsync(message);
+                        }
+                    }
+                }
+                catch (Exception e) when (e is ConnectionClosedException or IpcKit.Transports.ProtocolViolationException)
+                {
+                    // A peer that vanished or broke the format: what a server must survive, not an error of its own.
+                }
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref errors);
+                    Console.Error.WriteLine(e.GetType().Name + ": " + e.Message);
+                }
+                finally
+                {
+                    await connection.DisposeAsync();
+                }
+            });
+        }
+
         return 0;
     }
 

@@ -137,7 +137,7 @@ public sealed class FileSpecificTests : IDisposable
         }
 
         await using var listener = await new FileTransport().ListenAsync(endpoint).Within();
-        Assert.True(((FileListener)listener).ReplacedStaleEndpoint);
+        Assert.True(listener.ReplacedStaleEndpoint);
         await Assert.ThrowsAsync<EndpointInUseException>(() => new FileTransport().ListenAsync(endpoint).Within());
     }
 }

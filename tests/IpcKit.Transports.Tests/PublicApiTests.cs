@@ -1,73 +1,31 @@
-using System.Text;
+using System.Xml.Linq;
 
 namespace IpcKit.Transports.Tests;
 
 /// <summary>
-/// The public API of IpcKit.Transports is written down in src/Transports/PublicAPI.txt, so that every change to it shows
-/// up in review as a change to that file. Run with UPDATE_PUBLIC_API=1 to accept a change.
+/// The public API of IpcKit.Transports is tracked by Microsoft.CodeAnalysis.PublicApiAnalyzers in
+/// src/Transports/PublicAPI.Shipped.txt and PublicAPI.Unshipped.txt: a build whose public API differs from them fails
+/// (RS0016, RS0017). After an intended change, let the analyzer's code fix write the new lines into Unshipped:
+/// <c>dotnet format analyzers src/Transports/IpcKit.Transports.csproj --diagnostics RS0016 RS0017 --severity warn</c>.
 /// </summary>
 public sealed class PublicApiTests
 {
     internal static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    private static string ApiFile => Path.Combine(RepositoryRoot, "src", "Transports", "PublicAPI.txt");
-
     [Fact]
-    public void The_public_API_matches_PublicAPI_txt()
+    public void The_analyzer_reads_both_API_files_and_they_hold_the_API()
     {
-        var actual = PublicApi.Describe(typeof(Endpoint).Assembly);
-        string text = string.Join('\n', actual) + "\n";
-        if (Environment.GetEnvironmentVariable("UPDATE_PUBLIC_API") == "1")
-        {
-            File.WriteAllText(ApiFile, Header + text);
-            return;
-        }
+        string dir = Path.Combine(RepositoryRoot, "src", "Transports");
+        var project = XDocument.Load(Path.Combine(dir, "IpcKit.Transports.csproj"));
+        var additional = project.Descendants("AdditionalFiles").Select(e => (string?)e.Attribute("Include")).ToList();
+        Assert.Contains("PublicAPI.Shipped.txt", additional);
+        Assert.Contains("PublicAPI.Unshipped.txt", additional);
+        Assert.Contains(project.Descendants("PackageReference"), e => (string?)e.Attribute("Include") == "Microsoft.CodeAnalysis.PublicApiAnalyzers");
 
-        Assert.True(File.Exists(ApiFile), $"{ApiFile} is missing. Run the tests with UPDATE_PUBLIC_API=1 to create it.");
-        var expected = File.ReadAllLines(ApiFile).Where(l => !l.StartsWith('#')).Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
-        var current = actual.Where(l => l.Length > 0).ToList();
-        var removed = expected.Except(current, StringComparer.Ordinal).ToList();
-        var added = current.Except(expected, StringComparer.Ordinal).ToList();
-        if (removed.Count == 0 && added.Count == 0)
-        {
-            return;
-        }
-
-        var message = new StringBuilder()
-            .AppendLine("The public API of IpcKit.Transports differs from src/Transports/PublicAPI.txt:");
-        foreach (string line in removed)
-        {
-            message.Append("- ").AppendLine(line);
-        }
-
-        foreach (string line in added)
-        {
-            message.Append("+ ").AppendLine(line);
-        }
-
-        message.AppendLine("If the change is intended, run the tests with UPDATE_PUBLIC_API=1 to rewrite the file, and commit it:")
-               .AppendLine("  UPDATE_PUBLIC_API=1 dotnet test tests/IpcKit.Transports.Tests --filter PublicApiTests");
-        Assert.Fail(message.ToString());
+        string[] declared = [.. File.ReadLines(Path.Combine(dir, "PublicAPI.Shipped.txt")), .. File.ReadLines(Path.Combine(dir, "PublicAPI.Unshipped.txt"))];
+        Assert.Contains("static IpcKit.Transports.Endpoint.Parse(string! text) -> IpcKit.Transports.Endpoint!", declared);
+        Assert.Contains("IpcKit.Transports.IListener.ReplacedStaleEndpoint.get -> bool", declared);
     }
-
-    [Fact]
-    public void The_listing_is_stable_and_sorted_within_each_type()
-    {
-        var first = PublicApi.Describe(typeof(Endpoint).Assembly);
-        Assert.Equal(first, PublicApi.Describe(typeof(Endpoint).Assembly));
-        Assert.DoesNotContain(first, l => l.Contains("<Clone>$", StringComparison.Ordinal));
-        Assert.Contains("M:IpcKit.Transports.Endpoint.Parse(System.String text) -> IpcKit.Transports.Endpoint static", first);
-        Assert.Contains("M:IpcKit.Transports.IListener.AcceptAsync(System.Threading.CancellationToken cancellationToken = default) -> System.Threading.Tasks.ValueTask<IpcKit.Transports.IConnection?>", first);
-        Assert.Contains("P:IpcKit.Transports.TransportOptions.MaxMessageSize -> System.Int32 { get; init; }", first);
-
-        var types = first.Where(l => l.StartsWith("T:", StringComparison.Ordinal)).ToList();
-        Assert.Equal(types.Order(StringComparer.Ordinal), types);
-    }
-
-    private const string Header =
-        "# The public API of IpcKit.Transports, checked by tests/IpcKit.Transports.Tests/PublicApiTests.cs.\n" +
-        "# T: type, C: constructor, M: method, P: property, F: field, E: event. Nullable references are marked '?'.\n" +
-        "# Do not edit by hand: run the tests with UPDATE_PUBLIC_API=1 to rewrite it after an intended change.\n\n";
 
     private static string FindRepositoryRoot()
     {

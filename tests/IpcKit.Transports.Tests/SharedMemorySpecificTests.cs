@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using IpcKit.Transports.Files.Internal;
 using IpcKit.Transports.Internal;
 using IpcKit.Transports.SharedMemory;
 using IpcKit.Transports.SharedMemory.Internal;
@@ -137,7 +138,7 @@ public sealed class SharedMemorySpecificTests
 
         await using (var listener = await new MmfTransport().ListenAsync(endpoint).Within())
         {
-            Assert.True(((MmfListener)listener).ReplacedStaleEndpoint);
+            Assert.True(listener.ReplacedStaleEndpoint);
             Assert.Equal(Environment.ProcessId, ShmSegment.PeekHeader(path)!.Value.Owner.Pid);
             Assert.NotEqual(deadPid, Environment.ProcessId);
             var accept = listener.AcceptAsync().AsTask();

@@ -5,7 +5,7 @@ namespace IpcKit.Transports.Tests;
 /// <summary>The conformance suite over shared memory, once per wait strategy: each has its own wait path.</summary>
 public abstract class MmfTransportTests : CrossProcessConformanceTests
 {
-    protected abstract MmfWait Wait { get; }
+    protected abstract RingWait Wait { get; }
 
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
         new MmfTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize, Wait = Wait } : new() { Wait = Wait });
@@ -13,15 +13,15 @@ public abstract class MmfTransportTests : CrossProcessConformanceTests
 
 public sealed class MmfBackoffTransportTests : MmfTransportTests
 {
-    protected override MmfWait Wait => MmfWait.Backoff;
+    protected override RingWait Wait => RingWait.Backoff;
 }
 
 public sealed class MmfBlockTransportTests : MmfTransportTests
 {
-    protected override MmfWait Wait => MmfWait.Block;
+    protected override RingWait Wait => RingWait.Block;
 }
 
 public sealed class MmfSpinTransportTests : MmfTransportTests
 {
-    protected override MmfWait Wait => MmfWait.Spin;
+    protected override RingWait Wait => RingWait.Spin;
 }

@@ -1,5 +1,4 @@
 using IpcKit.Transports.InProcess;
-using IpcKit.Transports.SharedMemory;
 
 namespace IpcKit.Transports.Tests;
 
@@ -12,7 +11,7 @@ public sealed class ThreadTransportTests : TransportConformanceTests
 public sealed class ThreadBlockTransportTests : TransportConformanceTests
 {
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
-        new ThreadTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize, Wait = MmfWait.Block } : new() { Wait = MmfWait.Block });
+        new ThreadTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize, Wait = RingWait.Block } : new() { Wait = RingWait.Block });
 }
 
 public sealed class ThreadSpecificTests

@@ -7,7 +7,7 @@ namespace IpcKit.Transports.Tests;
 /// The behaviour every transport promises. Each transport's test class derives from this one, so a new transport
 /// gets the whole suite by writing three members.
 /// </summary>
-public abstract class TransportConformanceTests : IAsyncLifetime
+public abstract partial class TransportConformanceTests : IAsyncLifetime
 {
     private readonly List<IAsyncDisposable> _cleanup = [];
 
@@ -307,7 +307,7 @@ public abstract class TransportConformanceTests : IAsyncLifetime
 /// <summary>
 /// The promises of transports between processes (everything but the in-process baselines): the peer is a real process.
 /// </summary>
-public abstract class CrossProcessConformanceTests : TransportConformanceTests
+public abstract partial class CrossProcessConformanceTests : TransportConformanceTests
 {
     [Fact]
     public async Task A_real_process_on_the_other_side_echoes_messages()
@@ -333,7 +333,7 @@ public abstract class CrossProcessConformanceTests : TransportConformanceTests
 /// The extra promises of transports that carry a byte stream (pipes, sockets): the test peer writes raw bytes into
 /// them that the IpcKit API would never produce, such as half a frame or an oversized header.
 /// </summary>
-public abstract class ByteStreamConformanceTests : CrossProcessConformanceTests
+public abstract partial class ByteStreamConformanceTests : CrossProcessConformanceTests
 {
     [Fact]
     public async Task A_peer_killed_in_the_middle_of_a_message_is_a_typed_error_in_bounded_time()

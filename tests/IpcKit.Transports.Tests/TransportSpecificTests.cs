@@ -37,7 +37,7 @@ public sealed class UnixSocketSpecificTests : IDisposable
 
         Assert.True(File.Exists(endpoint.Address));
         await using var listener = await new UnixSocketTransport().ListenAsync(endpoint).Within();
-        Assert.True(((SocketListener)listener).ReplacedStaleEndpoint);
+        Assert.True(listener.ReplacedStaleEndpoint);
     }
 
     [Fact]

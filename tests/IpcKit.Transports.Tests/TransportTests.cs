@@ -37,10 +37,10 @@ public sealed class ChannelTransportTests : TransportConformanceTests
         new InProcess.ChannelTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
 }
 
-public sealed class SharedTransportTests : TransportConformanceTests
+public sealed class ReferencePassingTransportTests : TransportConformanceTests
 {
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
-        new InProcess.SharedTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
+        new InProcess.ReferencePassingTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
 
     [Fact]
     public async Task Memory_sent_as_memory_is_handed_over_without_a_copy()
@@ -65,7 +65,7 @@ public sealed class InProcessNameTests
         ITransport Fresh() => scheme switch
         {
             "channel" => new InProcess.ChannelTransport(),
-            "shared" => new InProcess.SharedTransport(),
+            "shared" => new InProcess.ReferencePassingTransport(),
             _ => new InProcess.ThreadTransport(),
         };
 

@@ -82,6 +82,11 @@ internal static class BenchCommand
         Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: 1MiB.",
     };
 
+    private static readonly Option<DirectoryInfo?> MmfDirOption = new("--mmf-dir")
+    {
+        Description = "Directory (a tmpfs) for the mmf transport's files, instead of /dev/shm, for example when /dev/shm is small or full.",
+    };
+
     private static readonly Option<string?> CaseTimeoutOption = new("--case-timeout")
     {
         Description = "How long one case may run before its worker is declared hung and killed. Default: the case's duration + warm-up + 30s (120s with --iterations).",
@@ -129,8 +134,8 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption, OutputDirOption,
-            ProgressOption, WorkersOption, ShapeOption, RateOption,
+            TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption,
+            OutputDirOption, ProgressOption, WorkersOption, ShapeOption, RateOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -163,7 +168,7 @@ internal static class BenchCommand
             return ExitCodes.BadArguments;
         }
 
-        foreach (string stale in ScratchSpace.SweepStale())
+        foreach (string stale in ScratchSpace.SweepStale(plan.MmfDirectory))
         {
             stderr.MarkupLine($"[yellow]note:[/] removed {Markup.Escape(stale)}, left by an ipckit run that no longer exists.");
         }
@@ -186,11 +191,12 @@ internal static class BenchCommand
         var output = parse.GetValue(OutputOption);
         var terminal = Terminal.Out;
 
+        bool outputWritten = true;
         if (output is not null)
         {
-            await File.WriteAllTextAsync(output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report), CancellationToken.None);
+            // The table first: a result file that cannot be written must not cost the user the figures.
             ConsoleExporter.Write(format == "json" ? stderr : terminal, report);
-            stderr.MarkupLine($"[grey]wrote {Markup.Escape(output.FullName)}[/]");
+            outputWritten = WriteOutputFile(stderr, output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report));
         }
         else if (format == "json")
         {
@@ -202,13 +208,40 @@ internal static class BenchCommand
             ConsoleExporter.Write(terminal, report);
         }
 
-        bool outputsWritten = parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName);
+        bool outputsWritten = (parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName)) && outputWritten;
         if (results.Any(r => r.Error is not null))
         {
             return ExitCodes.TransportFailure;
         }
 
         return results.Any(r => r.Failed) ? ExitCodes.IntegrityFailure : outputsWritten ? ExitCodes.Success : ExitCodes.OutputFailure;
+    }
+
+    /// <summary>Writes --output next to its target and renames it over it; says on stderr what went wrong (exit 6).</summary>
+    private static bool WriteOutputFile(IAnsiConsole stderr, string path, string text)
+    {
+        string temporary = path + ".tmp";
+        try
+        {
+            File.WriteAllText(temporary, text);
+            File.Move(temporary, path, overwrite: true);
+            stderr.MarkupLine($"[grey]wrote {Markup.Escape(path)}[/]");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+            }
+
+            string why = e is DirectoryNotFoundException ? $"the directory {Path.GetDirectoryName(path)} does not exist" : e.Message;
+            stderr.MarkupLine($"[red]error:[/] could not write {Markup.Escape(path)}: {Markup.Escape(why)}");
+            return false;
+        }
     }
 
     /// <summary>The report of a run: the plan's settings, and each case's trials turned into figures by the statistics layer.</summary>
@@ -279,7 +312,7 @@ internal static class BenchCommand
 
         string? durationText = parse.GetValue(DurationOption);
         TimeSpan? duration = iterations is null
-            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.Duration(durationText, "--duration")
+            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.PositiveDuration(durationText, "--duration")
             : null;
         if (duration is { } d && d <= TimeSpan.Zero)
         {
@@ -322,7 +355,7 @@ internal static class BenchCommand
         string reference = parse.GetValue(ReferenceOption)!.ToLowerInvariant();
         bool native = reference is "native" ? true : reference is "none" ? false : throw new UsageException($"Unknown --reference '{reference}'. Valid: native, none.");
 
-        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.Duration(timeoutText, "--case-timeout") : null;
+        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.PositiveDuration(timeoutText, "--case-timeout") : null;
         var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait, scaling);
         CheckScaling(scaling, workloads);
         return new BenchPlan(cases, new RunBudget(iterations, duration, warmup), trials, pin, coordinatorCpu, workerCpu, quick)
@@ -330,6 +363,9 @@ internal static class BenchCommand
             CaseTimeoutOverride = caseTimeout,
             Wait = wait,
             Capacity = parse.GetValue(CapacityOption) is { } capacity ? OptionParsing.Capacity(capacity) : null,
+            MmfDirectory = parse.GetValue(MmfDirOption) is { } mmfDir
+                ? mmfDir.Exists ? mmfDir.FullName : throw new UsageException($"--mmf-dir {mmfDir} is not an existing directory.")
+                : null,
             NativeReference = native,
         };
     }

@@ -7,19 +7,6 @@ using IpcKit.Transports;
 
 namespace IpcKit.Coordinator.Planning;
 
-/// <summary>How the ring transports (mmf, thread) wait for data (--wait); the endpoint's <c>wait</c> value.</summary>
-internal enum RingWait
-{
-    /// <summary>Burn a CPU polling: the lowest latency; needs --pin split.</summary>
-    Spin,
-
-    /// <summary>Spin briefly, yield, then sleep on a futex: the transports' default.</summary>
-    Backoff,
-
-    /// <summary>Sleep on a futex at once.</summary>
-    Block,
-}
-
 /// <summary>
 /// How long a case measures and how long each trial may warm up. <see cref="Iterations"/> and <see cref="Duration"/>
 /// are the whole case's, split evenly across its trials (<see cref="PerTrial"/>).
@@ -143,6 +130,9 @@ internal sealed record BenchPlan(
     /// <summary>The ring size in bytes for ring transports (mmf, thread), per direction; null for their default (1 MiB).</summary>
     public long? Capacity { get; init; }
 
+    /// <summary>Where mmf puts its files (--mmf-dir); null for its default, /dev/shm.</summary>
+    public string? MmfDirectory { get; init; }
+
     /// <summary>Whether each trial is paired with a trial of its native twin (--reference native).</summary>
     public bool NativeReference { get; init; }
 
@@ -214,10 +204,15 @@ internal sealed record BenchPlan(
         return cases;
     }
 
-    /// <summary>A fresh endpoint for a case, carrying the options that travel in the endpoint (wait strategy, ring size).</summary>
+    /// <summary>A fresh endpoint for a case, carrying the options that travel in the endpoint (wait strategy, ring size, mmf directory).</summary>
     public Endpoint EndpointFor(ITransport transport, string scratchDirectory)
     {
         var endpoint = transport.CreateEphemeralEndpoint(scratchDirectory);
+        if (MmfDirectory is not null && transport.Scheme == "mmf")
+        {
+            endpoint = endpoint.WithQueryValue("dir", MmfDirectory);
+        }
+
         if (!RingTransports.Contains(transport.Scheme))
         {
             return endpoint;

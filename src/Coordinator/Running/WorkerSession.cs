@@ -17,10 +17,13 @@ internal sealed class WorkerSession : IPeerSession
     private readonly bool _ownsListener;
     private readonly RunningChild _child;
     private readonly ControlChannel _control;
+    private readonly CancellationToken _interrupted;
     private int _disposed;
 
-    private WorkerSession(string transport, IListener listener, bool ownsListener, RunningChild child, ControlChannel control, IConnection data, int workerCpu)
+    private WorkerSession(
+        string transport, IListener listener, bool ownsListener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, CancellationToken interrupted)
     {
+        _interrupted = interrupted;
         Transport = transport;
         _listener = listener;
         _ownsListener = ownsListener;
@@ -45,6 +48,14 @@ internal sealed class WorkerSession : IPeerSession
 
     /// <summary>The worker's final report, available after dispose when it exited cleanly.</summary>
     public ResultMessage? Result { get; private set; }
+
+    /// <summary>
+    /// The runtime's debugger pipes (<c>clr-debug-pipe-PID-*</c>) and diagnostics socket (<c>dotnet-diagnostic-PID-*</c>),
+    /// which the runtime creates in $TMPDIR at start and removes only at a clean exit: a worker killed with SIGKILL would
+    /// leave them behind (issue 12, item 10). A worker needs neither, so they are off unless the user's environment
+    /// chooses otherwise (to attach a debugger or dotnet-trace to a worker, set them to 1).
+    /// </summary>
+    internal static readonly string[] DiagnosticsSwitches = ["DOTNET_EnableDiagnostics_Debugger", "DOTNET_EnableDiagnostics_IPC"];
 
     /// <summary>Asks the worker for its CPU counters over the control channel and waits for the answer (10 s at most).</summary>
     public ProcessCounters? ReadCounters()
@@ -72,14 +83,19 @@ internal sealed class WorkerSession : IPeerSession
     {
         string dir = AppContext.BaseDirectory;
         string apphost = Path.Combine(dir, "IpcKit.Worker");
-        if (File.Exists(apphost))
+        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
+        var command = File.Exists(apphost)
+            ? new ChildCommand(apphost)
+            : new ChildCommand(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet").WithArguments(dll);
+        foreach (string name in DiagnosticsSwitches)
         {
-            return new ChildCommand(apphost);
+            if (Environment.GetEnvironmentVariable(name) is null && Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") is null)
+            {
+                command = command.WithEnvironment(name, "0");
+            }
         }
 
-        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet";
-        return new ChildCommand(dotnet).WithArguments(dll);
+        return command;
     }
 
     /// <summary>
@@ -148,7 +164,7 @@ internal sealed class WorkerSession : IPeerSession
             {
                 var data = await accept.WaitAsync(HandshakeTimeout, cancellationToken)
                            ?? throw new WorkerFailedException($"The {name} listener closed before the worker connected.");
-                return new WorkerSession(name, listener, ownsListener, child, control, data, ready.Cpu);
+                return new WorkerSession(name, listener, ownsListener, child, control, data, ready.Cpu, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -160,7 +176,7 @@ internal sealed class WorkerSession : IPeerSession
                 _ when first == child.Exited => $"it exited with code {await child.Exited}{SignalName(await child.Exited)}",
                 _ => $"it did not connect within {HandshakeTimeout.TotalSeconds:0} s",
             };
-            throw new WorkerFailedException($"The {name} worker failed to start: {why}.{await StderrOf(child)}");
+            throw new WorkerFailedException($"The {name} worker failed to start: {why.TrimEnd('.')}.{await StderrOf(child)}");
         }
         catch
         {
@@ -204,11 +220,26 @@ internal sealed class WorkerSession : IPeerSession
         if (_child.Exited.IsCompleted)
         {
             int code = await _child.Exited;
+            // A closed connection is what a dead worker leaves; any other failure of the connection is worth its own sentence.
+            string seen = failure is ConnectionClosedException ? "" : $" The {Transport} connection reported: {Sentence(failure.Message)}";
             return new WorkerFailedException(
-                $"The {Transport} worker (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}. {failure.Message}{await StderrOf(_child)}", failure);
+                $"The {Transport} worker (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}.{seen}{await StderrOf(_child)}", failure);
         }
 
-        return new WorkerFailedException($"The {Transport} transport failed during the run: {failure.Message}{await StderrOf(_child)}", failure);
+        return new WorkerFailedException($"The {Transport} transport failed during the run: {Sentence(failure.Message)}{await StderrOf(_child)}", failure);
+    }
+
+    /// <summary>An exception's message as a sentence of a longer message: capitalised, and ending in a full stop.</summary>
+    private static string Sentence(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0)
+        {
+            return "";
+        }
+
+        text = char.ToUpperInvariant(text[0]) + text[1..];
+        return text[^1] is '.' or '!' or '?' ? text : text + ".";
     }
 
     public async ValueTask DisposeAsync()
@@ -222,27 +253,12 @@ internal sealed class WorkerSession : IPeerSession
         {
             // End of stream on the data connection tells the worker to report and exit.
             await Data.DisposeAsync();
-            using var deadline = new CancellationTokenSource(ExitTimeout);
-            try
-            {
-                while (await _control.ReceiveAsync(deadline.Token) is { } message)
-                {
-                    if (message is ResultMessage result)
-                    {
-                        Result = result;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IpcException or OperationCanceledException)
-            {
-            }
 
-            try
+            // After Ctrl+C or SIGTERM nobody wants the report, and a stuck worker could hold the exit up for 20 s: it is
+            // killed at once instead.
+            if (!_interrupted.IsCancellationRequested)
             {
-                await _child.Exited.WaitAsync(ExitTimeout);
-            }
-            catch (TimeoutException)
-            {
+                await CollectResultAsync();
             }
         }
         finally
@@ -253,6 +269,33 @@ internal sealed class WorkerSession : IPeerSession
             {
                 await _listener.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>Reads the worker's report until its control channel ends, and waits for it to exit; each bounded.</summary>
+    private async Task CollectResultAsync()
+    {
+        using var deadline = new CancellationTokenSource(ExitTimeout);
+        try
+        {
+            while (await _control.ReceiveAsync(deadline.Token) is { } message)
+            {
+                if (message is ResultMessage result)
+                {
+                    Result = result;
+                }
+            }
+        }
+        catch (Exception e) when (e is IpcException or OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            await _child.Exited.WaitAsync(ExitTimeout);
+        }
+        catch (TimeoutException)
+        {
         }
     }
 

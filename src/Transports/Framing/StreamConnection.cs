@@ -1,3 +1,4 @@
+using IpcKit.Transports.Connections;
 using IpcKit.Transports.Internal;
 
 namespace IpcKit.Transports.Framing;

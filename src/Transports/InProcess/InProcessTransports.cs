@@ -1,8 +1,8 @@
-using IpcKit.Transports.Internal;
+using IpcKit.Transports.InProcess.Internal;
 
 namespace IpcKit.Transports.InProcess;
 
-/// <summary>Settings of <see cref="ChannelTransport"/> and <see cref="SharedTransport"/>.</summary>
+/// <summary>Settings of <see cref="ChannelTransport"/> and <see cref="ReferencePassingTransport"/>.</summary>
 public sealed class InProcessTransportOptions : TransportOptions
 {
     /// <summary>How many messages may wait in each direction before a sender waits. Default: 256.</summary>
@@ -58,13 +58,13 @@ public sealed class ChannelTransport : IInProcessTransport
 /// buffer — and a sleeping reader is woken with a monitor pulse. The best that sharing an address space can do, and
 /// what no process transport can: it is only safe because both threads see the same memory.
 /// </summary>
-public sealed class SharedTransport : IInProcessTransport
+public sealed class ReferencePassingTransport : IInProcessTransport
 {
     private readonly InProcessTransportOptions _options;
     private readonly InProcessRendezvous _rendezvous = InProcessRendezvous.For("shared");
 
     /// <summary>Creates the transport with the given settings, or the defaults.</summary>
-    public SharedTransport(InProcessTransportOptions? options = null) => _options = (options ?? new()).Validated();
+    public ReferencePassingTransport(InProcessTransportOptions? options = null) => _options = (options ?? new()).Validated();
 
     /// <inheritdoc/>
     public string Scheme => "shared";
@@ -85,6 +85,6 @@ public sealed class SharedTransport : IInProcessTransport
     /// <inheritdoc/>
     public ValueTask<IConnection> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken = default) =>
         _rendezvous.ConnectAsync(endpoint, _options.ConnectTimeout,
-            _ => QueueConnection.CreatePair(endpoint, () => new SharedMessageQueue(_options.QueueCapacity), _options.MaxMessageSize, handOverMemory: true),
+            _ => QueueConnection.CreatePair(endpoint, () => new ReferenceMessageQueue(_options.QueueCapacity), _options.MaxMessageSize, handOverMemory: true),
             cancellationToken);
 }

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using IpcKit.Transports.InProcess.Internal;
 using IpcKit.Transports.Internal;
 using IpcKit.Transports.Internal.Rings;
-using IpcKit.Transports.SharedMemory;
 using IpcKit.Transports.SharedMemory.Internal;
 
 namespace IpcKit.Transports.InProcess;
@@ -15,8 +15,8 @@ public sealed class ThreadTransportOptions : TransportOptions
     /// <summary>Bytes of each direction's ring: a power of two from 4 KiB to 1 TiB. Default: 1 MiB.</summary>
     public long Capacity { get; init; } = 1 << 20;
 
-    /// <summary>How this side waits for its peer, as for <see cref="MmfTransport"/>. Default: <see cref="MmfWait.Backoff"/>.</summary>
-    public MmfWait Wait { get; init; } = MmfWait.Backoff;
+    /// <summary>How this side waits for its peer, as for <see cref="SharedMemory.MmfTransport"/>. Default: <see cref="RingWait.Backoff"/>.</summary>
+    public RingWait Wait { get; init; } = RingWait.Backoff;
 
     internal ThreadTransportOptions Validated()
     {
@@ -31,7 +31,7 @@ public sealed class ThreadTransportOptions : TransportOptions
 }
 
 /// <summary>
-/// Threads of one process (<c>thread://name</c>): the same lock-free rings as <see cref="MmfTransport"/>, in native
+/// Threads of one process (<c>thread://name</c>): the same lock-free rings as <see cref="SharedMemory.MmfTransport"/>, in native
 /// memory instead of a mapped file. The in-process baseline that the other transports are compared with. Listeners
 /// are found by name in a registry private to the process; a connect needs no accept to complete, like a socket's.
 /// </summary>
@@ -67,16 +67,16 @@ public sealed class ThreadTransport : IInProcessTransport
     {
         CheckEndpoint(endpoint);
         long capacity = MmfSettings.ParseCapacity(endpoint, _options.Capacity);
-        MmfWait wait = MmfSettings.ParseWait(endpoint, _options.Wait);
+        RingWait wait = MmfSettings.ParseWait(endpoint, _options.Wait);
         // The accepting side waits the way the listener's endpoint says, if it says.
         return Rendezvous.ConnectAsync(endpoint, _options.ConnectTimeout, listenerEndpoint =>
         {
-            MmfWait serverWait = listenerEndpoint.GetQueryValue("wait") is null ? wait : MmfSettings.ParseWait(listenerEndpoint, MmfWait.Backoff);
+            RingWait serverWait = listenerEndpoint.GetQueryValue("wait") is null ? wait : MmfSettings.ParseWait(listenerEndpoint, RingWait.Backoff);
             return CreatePair(endpoint, capacity, wait, serverWait);
         }, cancellationToken);
     }
 
-    private (IConnection Client, IConnection Server) CreatePair(Endpoint endpoint, long capacity, MmfWait clientWait, MmfWait serverWait)
+    private (IConnection Client, IConnection Server) CreatePair(Endpoint endpoint, long capacity, RingWait clientWait, RingWait serverWait)
     {
         var block = new NativeBlock(2 * RingLayout.ControlSize, capacity);
         return (new RingConnection(endpoint, block.Side(0, clientWait), _options.MaxMessageSize, block.Release),
@@ -109,7 +109,7 @@ public sealed class ThreadTransport : IInProcessTransport
         }
 
         /// <summary>Side 0 sends on ring 0 and receives on ring 1; side 1 the other way round.</summary>
-        public RingPair Side(int side, MmfWait wait)
+        public RingPair Side(int side, RingWait wait)
         {
             byte* control0 = _base;
             byte* control1 = _base + RingLayout.ControlSize;

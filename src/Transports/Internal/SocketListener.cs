@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using IpcKit.Transports.Connections;
 
 namespace IpcKit.Transports.Internal;
 
@@ -23,8 +24,8 @@ internal sealed class SocketListener : IListener
 
     public Endpoint Endpoint { get; }
 
-    /// <summary>True when a stale socket file from an earlier run was found at the path and replaced.</summary>
-    internal bool ReplacedStaleEndpoint { get; init; }
+    /// <inheritdoc/>
+    public bool ReplacedStaleEndpoint { get; init; }
 
     public async ValueTask<IConnection?> AcceptAsync(CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using System.IO.Pipes;
+using IpcKit.Transports.Connections;
 using IpcKit.Transports.Internal;
 
 namespace IpcKit.Transports.NamedPipes;
@@ -161,7 +162,8 @@ public sealed class NamedPipeTransport : ITransport
 
         public Endpoint Endpoint { get; }
 
-        internal bool ReplacedStaleEndpoint { get; init; }
+        /// <inheritdoc/>
+        public bool ReplacedStaleEndpoint { get; init; }
 
         public async ValueTask<IConnection?> AcceptAsync(CancellationToken cancellationToken = default)
         {

@@ -4,29 +4,16 @@ using IpcKit.Transports.SharedMemory.Internal;
 
 namespace IpcKit.Transports.SharedMemory;
 
-/// <summary>How a side of a shared-memory (or in-process) ring waits when the ring is empty (receive) or full (send).</summary>
-public enum MmfWait
-{
-    /// <summary>Busy-spin on the peer's position: the lowest latency, and a whole core burnt while waiting.</summary>
-    Spin,
-
-    /// <summary>Spin about 4 µs, then yield the CPU until about 0.5 ms, then sleep on a futex until woken. The default.</summary>
-    Backoff,
-
-    /// <summary>Sleep on a futex at once; the peer wakes it with one syscall, and only when it sleeps.</summary>
-    Block,
-}
-
-/// <summary>Settings of <see cref="MmfTransport"/>. The endpoint's query (<c>capacity=</c>, <c>wait=</c>) overrides them.</summary>
+/// <summary>Settings of <see cref="MmfTransport"/>. The endpoint's query (<c>capacity=</c>, <c>wait=</c>, <c>dir=</c>) overrides them.</summary>
 public sealed class MmfTransportOptions : TransportOptions
 {
     /// <summary>Bytes of each direction's ring: a power of two from 4 KiB to 1 TiB. The listener's value is used by every connection to it. Default: 1 MiB.</summary>
     public long Capacity { get; init; } = 1 << 20;
 
-    /// <summary>How this side waits for its peer. Default: <see cref="MmfWait.Backoff"/>.</summary>
-    public MmfWait Wait { get; init; } = MmfWait.Backoff;
+    /// <summary>How this side waits for its peer. Default: <see cref="RingWait.Backoff"/>.</summary>
+    public RingWait Wait { get; init; } = RingWait.Backoff;
 
-    /// <summary>Where the shared-memory files are created: a tmpfs. Default: <c>/dev/shm</c>.</summary>
+    /// <summary>Where the shared-memory files are created: a tmpfs. Default: <c>/dev/shm</c>. The endpoint's <c>dir=</c> (an absolute path) overrides it; both sides must use the same.</summary>
     public string Directory { get; init; } = "/dev/shm";
 
     internal MmfTransportOptions Validated()
@@ -48,7 +35,7 @@ public sealed class MmfTransportOptions : TransportOptions
 }
 
 /// <summary>
-/// Shared memory (<c>mmf://name?capacity=1MiB&amp;wait=backoff</c>, alias <c>shm://</c>): each connection is one file in
+/// Shared memory (<c>mmf://name?capacity=1MiB&amp;wait=backoff&amp;dir=/dev/shm</c>, alias <c>shm://</c>): each connection is one file in
 /// /dev/shm holding a lock-free single-producer/single-consumer ring per direction, mapped by both processes. No syscall
 /// per message; a futex wakes a sleeping peer. docs/transports.md describes the layout and the rendezvous.
 /// </summary>
@@ -85,6 +72,16 @@ public sealed class MmfTransport : ITransport
         var settings = MmfSettings.From(endpoint, _options, Scheme);
         return ValueTask.FromResult<IListener>(MmfListener.Start(endpoint, settings));
     }
+
+    /// <summary>
+    /// Removes the files that listeners and connecting clients now dead (killed with SIGKILL, or a crash) left in
+    /// <see cref="MmfTransportOptions.Directory"/>, or in <paramref name="directory"/>, and returns their paths, so that the
+    /// caller can say what it removed. Only what IpcKit provably made goes: a regular file (never a link) named
+    /// <c>ipckit-mmf-*</c>, owned by this user, whose header carries an IpcKit magic and the pid and start time of a
+    /// process that no longer runs. Anything else, a live listener's file included, is left alone.
+    /// </summary>
+    /// <param name="directory">The directory to sweep. Default: the options' <see cref="MmfTransportOptions.Directory"/>.</param>
+    public IReadOnlyList<string> RemoveStaleFiles(string? directory = null) => ShmFiles.RemoveStale(directory ?? _options.Directory);
 
     /// <inheritdoc/>
     public async ValueTask<IConnection> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken = default)

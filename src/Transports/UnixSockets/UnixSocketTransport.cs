@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using IpcKit.Transports.Connections;
 using IpcKit.Transports.Internal;
 
 namespace IpcKit.Transports.UnixSockets;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using IpcKit.Transports.Connections;
 using IpcKit.Transports.Internal;
 using Microsoft.Win32.SafeHandles;
 
@@ -7,7 +8,8 @@ namespace IpcKit.Transports.Files.Internal;
 
 /// <summary>
 /// A connection over two spool files: this side appends records to one and follows the other by polling its length.
-/// A received message is a slice of a reusable buffer, valid until the next receive.
+/// A received message is a slice of a reusable buffer, valid until the next receive. The state every connection
+/// shares is in <see cref="ConnectionCore"/>; the buffer grows as records arrive (<see cref="ReceiveBuffer"/>).
 /// </summary>
 internal sealed class FileConnection : IConnection
 {
@@ -22,57 +24,51 @@ internal sealed class FileConnection : IConnection
     private readonly bool _fsync;
     private readonly string[] _paths;
     private readonly Action? _onDispose;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly CancellationTokenSource _closed = new();
+    private readonly ConnectionCore _core;
     private readonly byte[] _sendBuffer = new byte[Spool.RecordHeaderSize + CoalesceLimit];
+    private readonly ReceiveBuffer _received = new();
     private readonly string _name;
     private long _outOffset = Spool.HeaderSize;
     private long _inOffset = Spool.HeaderSize;
     private long _released = ReleaseFrom; // the input spool's blocks below this have been given back
-    private byte[] _buffer = new byte[64 * 1024];
-    private int _start;
-    private int _end;
     private bool _ended;
-    private int _receiving;
-    private volatile int _state; // 0 open, 1 aborted, 2 disposed
 
     public FileConnection(Endpoint endpoint, SafeFileHandle output, SafeFileHandle input, ProcessIdentity peer, bool fsync, int maxMessageSize, string[] paths, Action? onDispose)
     {
-        Endpoint = endpoint;
+        _core = new ConnectionCore(endpoint, maxMessageSize, withSendLock: true);
         _out = output;
         _in = input;
         _peer = peer;
         _fsync = fsync;
-        MaxMessageSize = maxMessageSize;
         _paths = paths;
         _onDispose = onDispose;
-        _name = endpoint.ToString();
+        _name = _core.Name;
     }
 
-    public Endpoint Endpoint { get; }
+    public Endpoint Endpoint => _core.Endpoint;
 
-    public int MaxMessageSize { get; }
+    public int MaxMessageSize => _core.MaxMessageSize;
 
-    public CancellationToken Closed => _closed.Token;
+    public CancellationToken Closed => _core.Closed;
 
     public void Send(ReadOnlySpan<byte> message)
     {
-        CheckSendable(message.Length);
-        _sendLock.Wait();
+        _core.CheckSendable(message.Length);
+        _core.EnterSend();
         try
         {
             Append((uint)message.Length, message);
         }
         finally
         {
-            _sendLock.Release();
+            _core.ExitSend();
         }
     }
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        CheckSendable(message.Length);
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _core.CheckSendable(message.Length);
+        await _core.EnterSendAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // An append to a local file does not wait for the peer; doing it inline keeps records whole.
@@ -80,13 +76,13 @@ internal sealed class FileConnection : IConnection
         }
         finally
         {
-            _sendLock.Release();
+            _core.ExitSend();
         }
     }
 
     public ReadOnlyMemory<byte>? Receive()
     {
-        EnterReceive();
+        _core.EnterReceive();
         try
         {
             long nextPeerCheck = Stopwatch.GetTimestamp() + s_peerCheckTicks;
@@ -110,13 +106,13 @@ internal sealed class FileConnection : IConnection
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
+            _core.ExitReceive();
         }
     }
 
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        EnterReceive();
+        _core.EnterReceive();
         try
         {
             long nextPeerCheck = Stopwatch.GetTimestamp() + s_peerCheckTicks;
@@ -133,42 +129,43 @@ internal sealed class FileConnection : IConnection
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
+            _core.ExitReceive();
         }
     }
 
     public void Abort()
     {
-        if (_state != 0)
+        if (_core.TryStop(ConnectionCore.Aborted))
         {
-            return;
+            TryWriteMarker(Spool.AbortedMarker);
+            _core.SignalClosed();
         }
-
-        _state = 1;
-        TryWriteMarker(Spool.AbortedMarker);
-        SignalClosed();
     }
 
     public void Dispose()
     {
-        int previous = _state;
-        if (previous == 2)
+        int previous = _core.MarkDisposed();
+        if (previous == ConnectionCore.Disposed)
         {
             return;
         }
 
-        _state = 2;
-        if (previous == 0)
+        if (previous == ConnectionCore.Open)
         {
             TryWriteMarker(Spool.ClosedMarker);
         }
 
-        SignalClosed();
+        _core.SignalClosed();
         _out.Dispose();
         _in.Dispose();
         foreach (string path in _paths)
         {
             Spool.Delete(path);
+        }
+
+        if (!_core.ReceivingAfterStop())
+        {
+            _received.Release();
         }
 
         _onDispose?.Invoke();
@@ -183,9 +180,9 @@ internal sealed class FileConnection : IConnection
     /// <summary>One step of a receive: a message (or the end) if the file has one, false when the caller should wait.</summary>
     private bool TryReceive(out ReadOnlyMemory<byte>? message, ref long nextPeerCheck)
     {
-        if (_state != 0)
+        if (_core.IsStopped)
         {
-            throw Local("receive");
+            throw _core.LocallyClosed("receive");
         }
 
         message = null;
@@ -204,9 +201,9 @@ internal sealed class FileConnection : IConnection
             nextPeerCheck = Stopwatch.GetTimestamp() + s_peerCheckTicks;
             if (!_peer.IsAlive() && Fill() == 0)
             {
-                SignalClosed();
-                throw new ConnectionClosedException(_end > _start
-                    ? $"The peer process {_peer} of {_name} died in the middle of a message ({_end - _start} bytes of it had been written)."
+                _core.SignalClosed();
+                throw new ConnectionClosedException(!_received.Buffered.IsEmpty
+                    ? $"The peer process {_peer} of {_name} died in the middle of a message ({_received.Buffered.Length} bytes of it had been written)."
                     : $"The peer process {_peer} of {_name} exited without closing the connection.");
             }
         }
@@ -217,7 +214,7 @@ internal sealed class FileConnection : IConnection
     private bool TryTake(out ReadOnlyMemory<byte>? message)
     {
         message = null;
-        var available = _buffer.AsSpan(_start, _end - _start);
+        var available = _received.Buffered;
         if (available.Length < Spool.RecordHeaderSize)
         {
             return false;
@@ -228,9 +225,9 @@ internal sealed class FileConnection : IConnection
         if (length is Spool.ClosedMarker or Spool.AbortedMarker)
         {
             CheckCrc(crc, available[..4], []);
-            _start += Spool.RecordHeaderSize;
+            _received.Skip(Spool.RecordHeaderSize);
             _ended = true;
-            SignalClosed();
+            _core.SignalClosed();
             if (length == Spool.AbortedMarker)
             {
                 throw new ConnectionClosedException($"The peer at {_name} aborted the connection.");
@@ -241,6 +238,7 @@ internal sealed class FileConnection : IConnection
 
         if (length > MaxMessageSize)
         {
+            _core.SignalClosed();
             throw new FrameTooLargeException(length, MaxMessageSize);
         }
 
@@ -251,8 +249,7 @@ internal sealed class FileConnection : IConnection
 
         var payload = available.Slice(Spool.RecordHeaderSize, (int)length);
         CheckCrc(crc, available[..4], payload);
-        message = new ReadOnlyMemory<byte>(_buffer, _start + Spool.RecordHeaderSize, (int)length);
-        _start += Spool.RecordHeaderSize + (int)length;
+        message = _received.Take(Spool.RecordHeaderSize, (int)length);
         return true;
     }
 
@@ -261,36 +258,28 @@ internal sealed class FileConnection : IConnection
         uint actual = Spool.Checksum(lengthBytes, payload);
         if (actual != expected)
         {
-            SignalClosed();
+            _core.SignalClosed();
             throw new ProtocolViolationException(
-                $"A record in the spool of {_name} at offset {_inOffset - (_end - _start)} is corrupt: its CRC-32C is 0x{actual:X8}, the record says 0x{expected:X8}.");
+                $"A record in the spool of {_name} at offset {_inOffset - _received.Buffered.Length} is corrupt: its CRC-32C is 0x{actual:X8}, the record says 0x{expected:X8}.");
         }
     }
 
     /// <summary>Reads what the file has beyond what is buffered; the bytes handed out last are dropped first.</summary>
     private int Fill()
     {
-        int buffered = _end - _start;
+        var buffered = _received.Buffered;
         int needed = Spool.RecordHeaderSize;
-        if (buffered >= Spool.RecordHeaderSize)
+        if (buffered.Length >= Spool.RecordHeaderSize)
         {
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start));
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(buffered);
             needed = length > MaxMessageSize ? Spool.RecordHeaderSize : Spool.RecordHeaderSize + (int)length;
         }
 
-        if (_buffer.Length - _start < Math.Max(needed, 4096))
-        {
-            byte[] target = needed > _buffer.Length ? GC.AllocateUninitializedArray<byte>(Math.Max(needed, _buffer.Length * 2)) : _buffer;
-            _buffer.AsSpan(_start, buffered).CopyTo(target);
-            _buffer = target;
-            _start = 0;
-            _end = buffered;
-        }
-
+        Memory<byte> free = _received.PrepareFill(needed);
         int n;
         try
         {
-            n = RandomAccess.Read(_in, _buffer.AsSpan(_end), _inOffset);
+            n = RandomAccess.Read(_in, free.Span, _inOffset);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -298,7 +287,7 @@ internal sealed class FileConnection : IConnection
         }
 
         _inOffset += n;
-        _end += n;
+        _received.Advance(n);
         ReleaseRead();
         return n;
     }
@@ -348,14 +337,14 @@ internal sealed class FileConnection : IConnection
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            SignalClosed();
+            _core.SignalClosed();
             throw new ConnectionClosedException($"Writing the spool of {_name} failed: {e.Message}", e);
         }
     }
 
     private void TryWriteMarker(uint marker)
     {
-        if (!_sendLock.Wait(TimeSpan.FromSeconds(2)))
+        if (!_core.TryEnterSend(TimeSpan.FromSeconds(2)))
         {
             return;
         }
@@ -369,48 +358,7 @@ internal sealed class FileConnection : IConnection
         }
         finally
         {
-            _sendLock.Release();
-        }
-    }
-
-    private void CheckSendable(int length)
-    {
-        if (length > MaxMessageSize)
-        {
-            throw new FrameTooLargeException(length, MaxMessageSize);
-        }
-
-        if (_state != 0)
-        {
-            throw Local("send");
-        }
-    }
-
-    private void EnterReceive()
-    {
-        if (Interlocked.Exchange(ref _receiving, 1) != 0)
-        {
-            throw new InvalidOperationException("Another receive is already pending on this connection; receive from one reader at a time.");
-        }
-
-        if (_state != 0)
-        {
-            Volatile.Write(ref _receiving, 0);
-            throw Local("receive");
-        }
-    }
-
-    private ConnectionClosedException Local(string operation) =>
-        new($"The connection to {_name} was {(_state == 1 ? "aborted" : "disposed")} by this side during a {operation}.");
-
-    private void SignalClosed()
-    {
-        try
-        {
-            _closed.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
+            _core.ExitSend();
         }
     }
 }

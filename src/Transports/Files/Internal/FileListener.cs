@@ -25,8 +25,8 @@ internal sealed class FileListener : IListener
 
     public Endpoint Endpoint { get; }
 
-    /// <summary>True when a listener file left by a dead process was found, and replaced.</summary>
-    internal bool ReplacedStaleEndpoint { get; private init; }
+    /// <inheritdoc/>
+    public bool ReplacedStaleEndpoint { get; private init; }
 
     public static FileListener Start(Endpoint endpoint, FileSettings settings)
     {

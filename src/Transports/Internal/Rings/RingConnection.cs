@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using IpcKit.Transports.SharedMemory;
+using IpcKit.Transports.Connections;
 
 namespace IpcKit.Transports.Internal.Rings;
 
@@ -23,13 +23,11 @@ internal sealed class RingConnection : IConnection
     private readonly RingWaiter _rxWaiter;
     private readonly BackgroundWaiter _txAsync;
     private readonly BackgroundWaiter _rxAsync;
-    private readonly StopFlag _stop = new();
-    private readonly CancellationTokenSource _closed = new();
+    private readonly ConnectionCore _core;
     private readonly Action _releaseMemory;
     private readonly ProcessIdentity? _peer;
     private readonly string _name;
     private readonly SendGate _sendGate = new();
-    private int _receiving;
     private int _disposed;
 
     /// <param name="endpoint">What to report as the connection's endpoint.</param>
@@ -38,31 +36,30 @@ internal sealed class RingConnection : IConnection
     /// <param name="releaseMemory">Runs once, when no thread can touch the rings any more (unmap, free).</param>
     public unsafe RingConnection(Endpoint endpoint, RingPair rings, int maxMessageSize, Action releaseMemory)
     {
-        Endpoint = endpoint;
-        MaxMessageSize = maxMessageSize;
+        _core = new ConnectionCore(endpoint, maxMessageSize, withSendLock: false);
         _releaseMemory = releaseMemory;
         _peer = rings.Peer;
-        _name = endpoint.ToString();
+        _name = _core.Name;
         _tx = new RingWriter(rings.SendControl, rings.SendData, rings.Capacity, rings.ProcessPrivate);
         _rx = new RingReader(rings.ReceiveControl, rings.ReceiveData, rings.Capacity, maxMessageSize, rings.ProcessPrivate);
-        _txWaiter = new RingWaiter(rings.Wait, _tx.ReadPositionWord, _tx.WaitingFlag, _tx.ConsumerGoneFlag, rings.Peer, rings.ProcessPrivate, _stop);
-        _rxWaiter = new RingWaiter(rings.Wait, _rx.WritePositionWord, _rx.WaitingFlag, _rx.ProducerClosedFlag, rings.Peer, rings.ProcessPrivate, _stop);
+        _txWaiter = new RingWaiter(rings.Wait, _tx.ReadPositionWord, _tx.WaitingFlag, _tx.ConsumerGoneFlag, rings.Peer, rings.ProcessPrivate, _core);
+        _rxWaiter = new RingWaiter(rings.Wait, _rx.WritePositionWord, _rx.WaitingFlag, _rx.ProducerClosedFlag, rings.Peer, rings.ProcessPrivate, _core);
         _txAsync = new BackgroundWaiter(_txWaiter, "ipckit ring send wait");
         _rxAsync = new BackgroundWaiter(_rxWaiter, "ipckit ring receive wait");
     }
 
-    public Endpoint Endpoint { get; }
+    public Endpoint Endpoint => _core.Endpoint;
 
     /// <summary>Whether sends, and giving received space back, have gone fence-free (see <see cref="RingFence"/>).</summary>
     internal (bool Send, bool Release) FenceFree => (_tx.FenceFree, _rx.FenceFree);
 
-    public int MaxMessageSize { get; }
+    public int MaxMessageSize => _core.MaxMessageSize;
 
-    public CancellationToken Closed => _closed.Token;
+    public CancellationToken Closed => _core.Closed;
 
     public void Send(ReadOnlySpan<byte> message)
     {
-        CheckSendable(message.Length);
+        _core.CheckSendable(message.Length);
         bool biased = EnterSend();
         try
         {
@@ -90,7 +87,7 @@ internal sealed class RingConnection : IConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        CheckSendable(message.Length);
+        _core.CheckSendable(message.Length);
         await EnterSendAsync(cancellationToken).ConfigureAwait(false);
         const bool biased = false;
         try
@@ -122,7 +119,7 @@ internal sealed class RingConnection : IConnection
 
     public ReadOnlyMemory<byte>? Receive()
     {
-        EnterReceive();
+        _core.EnterReceive();
         try
         {
             while (true)
@@ -141,14 +138,14 @@ internal sealed class RingConnection : IConnection
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
+            _core.ExitReceive();
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        EnterReceive();
+        _core.EnterReceive();
         try
         {
             while (true)
@@ -172,13 +169,13 @@ internal sealed class RingConnection : IConnection
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
+            _core.ExitReceive();
         }
     }
 
     public void Abort()
     {
-        if (Interlocked.CompareExchange(ref _stop.Value, StopFlag.Aborted, StopFlag.Open) != StopFlag.Open)
+        if (!_core.TryStop(ConnectionCore.Aborted))
         {
             return;
         }
@@ -191,7 +188,7 @@ internal sealed class RingConnection : IConnection
 
         _rxWaiter.WakeSelf();
         _txWaiter.WakeSelf();
-        SignalClosed();
+        _core.SignalClosed();
     }
 
     public void Dispose()
@@ -201,7 +198,7 @@ internal sealed class RingConnection : IConnection
             return;
         }
 
-        bool aborted = Interlocked.Exchange(ref _stop.Value, StopFlag.Disposed) == StopFlag.Aborted;
+        bool aborted = _core.MarkDisposed() == ConnectionCore.Aborted;
         // The receiver (and a sender on the biased gate) marks itself busy with a plain store and then reads the stop
         // flag; this barrier makes every thread's pending stores visible, so below we either see it busy or it sees
         // the stop flag.
@@ -214,19 +211,19 @@ internal sealed class RingConnection : IConnection
         // Operations in flight see the stop flag within a wait slice; the memory goes only once they are out.
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 2;
         var spin = new SpinWait();
-        while ((_sendGate.Busy || Volatile.Read(ref _receiving) != 0) && Stopwatch.GetTimestamp() < deadline)
+        while ((_sendGate.Busy || _core.Receiving) && Stopwatch.GetTimestamp() < deadline)
         {
             spin.SpinOnce();
         }
 
-        bool idle = !_sendGate.Busy && Volatile.Read(ref _receiving) == 0;
+        bool idle = !_sendGate.Busy && !_core.Receiving;
         if (!aborted)
         {
             _tx.Close(_tx.InMessage ? RingLayout.Aborted : RingLayout.ClosedCleanly);
             _rx.Close();
         }
 
-        SignalClosed();
+        _core.SignalClosed();
         _rx.Dispose();
         if (idle)
         {
@@ -253,7 +250,7 @@ internal sealed class RingConnection : IConnection
                     return true;
                 }
 
-                SignalClosed();
+                _core.SignalClosed();
                 if (_rx.InMessage)
                 {
                     var (got, total) = _rx.Progress;
@@ -278,7 +275,7 @@ internal sealed class RingConnection : IConnection
                 throw new OperationCanceledException(cancellationToken);
 
             default:
-                throw LocallyClosed("receive");
+                throw _core.LocallyClosed("receive");
         }
     }
 
@@ -291,29 +288,13 @@ internal sealed class RingConnection : IConnection
 
         if (outcome == WaitOutcome.Stopped)
         {
-            return LocallyClosed("send");
+            return _core.LocallyClosed("send");
         }
 
-        SignalClosed();
+        _core.SignalClosed();
         return new ConnectionClosedException(outcome == WaitOutcome.PeerDead
             ? $"The peer process {_peer} of {_name} exited; the message cannot be delivered."
             : $"The peer at {_name} closed the connection and reads no more messages.");
-    }
-
-    private ConnectionClosedException LocallyClosed(string operation) =>
-        new($"The connection to {_name} was {(Volatile.Read(ref _stop.Value) == StopFlag.Aborted ? "aborted" : "disposed")} by this side during a {operation}.");
-
-    private void CheckSendable(int length)
-    {
-        if (length > MaxMessageSize)
-        {
-            throw new FrameTooLargeException(length, MaxMessageSize);
-        }
-
-        if (_stop.IsSet)
-        {
-            throw LocallyClosed("send");
-        }
     }
 
     private bool EnterSend()
@@ -338,38 +319,10 @@ internal sealed class RingConnection : IConnection
     {
         // Dispose sets the stop flag and then runs a process-wide barrier before it reads the gate: either it sees us
         // inside, or we see its stop flag here.
-        if (_stop.IsSet)
+        if (_core.IsStopped)
         {
             _sendGate.Exit(biased);
-            throw LocallyClosed("send");
-        }
-    }
-
-    private void EnterReceive()
-    {
-        // Plain loads and stores, no interlocked operation on the hot path: one receiver at a time is the caller's
-        // promise (this check catches most breaches), and Dispose pairs with the store through a process-wide barrier.
-        if (Volatile.Read(ref _receiving) != 0)
-        {
-            throw new InvalidOperationException("Another receive is already pending on this connection; receive from one reader at a time.");
-        }
-
-        Volatile.Write(ref _receiving, 1);
-        if (_stop.IsSet)
-        {
-            Volatile.Write(ref _receiving, 0);
-            throw LocallyClosed("receive");
-        }
-    }
-
-    private void SignalClosed()
-    {
-        try
-        {
-            _closed.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
+            throw _core.LocallyClosed("send");
         }
     }
 }

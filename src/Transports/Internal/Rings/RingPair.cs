@@ -1,11 +1,10 @@
-using IpcKit.Transports.SharedMemory;
 
 namespace IpcKit.Transports.Internal.Rings;
 
 /// <summary>Where one side's two rings lie, how it waits, and who the peer is.</summary>
 internal readonly unsafe struct RingPair
 {
-    public RingPair(byte* sendControl, byte* sendData, byte* receiveControl, byte* receiveData, long capacity, MmfWait wait, ProcessIdentity? peer, bool processPrivate)
+    public RingPair(byte* sendControl, byte* sendData, byte* receiveControl, byte* receiveData, long capacity, RingWait wait, ProcessIdentity? peer, bool processPrivate)
     {
         SendControl = sendControl;
         SendData = sendData;
@@ -27,7 +26,7 @@ internal readonly unsafe struct RingPair
 
     public long Capacity { get; }
 
-    public MmfWait Wait { get; }
+    public RingWait Wait { get; }
 
     public ProcessIdentity? Peer { get; }
 

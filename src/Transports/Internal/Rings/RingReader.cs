@@ -63,6 +63,9 @@ internal sealed unsafe class RingReader : IDisposable
     /// <summary>True while part of a large message has been taken and the rest has not arrived.</summary>
     public bool InMessage => _total >= 0;
 
+    /// <summary>Bytes the array that assembles large messages holds: what a connection costs beyond its rings.</summary>
+    internal int AssemblyCapacity => _assembly.Length;
+
     /// <summary>Bytes of the large message assembled so far, and its length, for error messages.</summary>
     public (int Assembled, int Total) Progress => (_assembled, _total);
 
@@ -161,17 +164,21 @@ internal sealed unsafe class RingReader : IDisposable
             }
 
             Check(length <= total, header);
-            if (_assembly.Length < total)
-            {
-                _assembly = GC.AllocateUninitializedArray<byte>(total);
-            }
-
             _total = total;
             _assembled = 0;
         }
         else
         {
             Check(kind == RingLayout.Piece && _total >= 0 && length <= _total - _assembled, header);
+        }
+
+        if (_assembly.Length < _assembled + length)
+        {
+            // Grow as pieces arrive, never to the declared total at once (issue 12): a peer that declares 64 MiB and
+            // sends one piece costs what it sent. The array is kept for the next large message.
+            byte[] next = GC.AllocateUninitializedArray<byte>((int)Math.Min(_total, Math.Max(_assembled + (long)length, 2L * _assembly.Length)));
+            _assembly.AsSpan(0, _assembled).CopyTo(next);
+            _assembly = next;
         }
 
         new ReadOnlySpan<byte>(p + 8, length).CopyTo(_assembly.AsSpan(_assembled));

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
-using IpcKit.Transports.SharedMemory;
+using IpcKit.Transports.Connections;
 
 namespace IpcKit.Transports.Internal.Rings;
 
@@ -17,22 +17,9 @@ internal enum WaitOutcome
     SpunOut,
 }
 
-/// <summary>The local side's state, read by every wait: non-zero once the connection is aborted or disposed.</summary>
-internal sealed class StopFlag
-{
-    public const int Open = 0;
-    public const int Aborted = 1;
-    public const int Disposed = 2;
-
-    /// <summary>Read with Volatile.Read; changed with interlocked operations (they fence).</summary>
-    public int Value;
-
-    public bool IsSet => Volatile.Read(ref Value) != Open;
-}
-
 /// <summary>
 /// Waits for the other side to move a position word: by spinning, by spinning then yielding then sleeping, or by
-/// sleeping on the futex at once (<see cref="MmfWait"/>). Every wait runs in slices of
+/// sleeping on the futex at once (<see cref="RingWait"/>). Every wait runs in slices of
 /// <see cref="SliceMilliseconds"/>; between slices it checks that the peer process still lives, so a dead peer ends
 /// a wait within about that long instead of hanging it.
 /// </summary>
@@ -47,13 +34,13 @@ internal sealed unsafe class RingWaiter
     private static readonly long s_ticksPerMicrosecond = Math.Max(1, Stopwatch.Frequency / 1_000_000);
     private static readonly long s_sliceTicks = Stopwatch.Frequency * SliceMilliseconds / 1000;
 
-    private readonly MmfWait _mode;
+    private readonly RingWait _mode;
     private readonly ulong* _word;
     private readonly uint* _waitingFlag;
     private readonly uint* _peerClosed;
     private readonly ProcessIdentity? _peer;
     private readonly bool _processPrivate;
-    private readonly StopFlag _stop;
+    private readonly ConnectionCore _stop;
 
     /// <param name="mode">How to wait.</param>
     /// <param name="word">The other side's position.</param>
@@ -62,7 +49,7 @@ internal sealed unsafe class RingWaiter
     /// <param name="peer">The peer process, checked between slices; null when it is this process.</param>
     /// <param name="processPrivate">Whether the memory is private to this process (a cheaper futex).</param>
     /// <param name="stop">This side's abort/dispose flag.</param>
-    public RingWaiter(MmfWait mode, ulong* word, uint* waitingFlag, uint* peerClosed, ProcessIdentity? peer, bool processPrivate, StopFlag stop)
+    public RingWaiter(RingWait mode, ulong* word, uint* waitingFlag, uint* peerClosed, ProcessIdentity? peer, bool processPrivate, ConnectionCore stop)
     {
         _mode = mode;
         _word = word;
@@ -92,7 +79,7 @@ internal sealed unsafe class RingWaiter
                 return outcome;
             }
 
-            if ((i & 63) == 0 || _mode != MmfWait.Spin)
+            if ((i & 63) == 0 || _mode != RingWait.Spin)
             {
                 now = Stopwatch.GetTimestamp();
             }
@@ -107,7 +94,7 @@ internal sealed unsafe class RingWaiter
 
                 Pause();
             }
-            else if (_mode == MmfWait.Spin || (_mode == MmfWait.Backoff && elapsedMicroseconds < BackoffSpinMicroseconds))
+            else if (_mode == RingWait.Spin || (_mode == RingWait.Backoff && elapsedMicroseconds < BackoffSpinMicroseconds))
             {
                 Pause();
                 if ((i & 1023) == 1023)
@@ -116,7 +103,7 @@ internal sealed unsafe class RingWaiter
                     Thread.Yield();
                 }
             }
-            else if (_mode == MmfWait.Backoff && elapsedMicroseconds < BackoffYieldMicroseconds)
+            else if (_mode == RingWait.Backoff && elapsedMicroseconds < BackoffYieldMicroseconds)
             {
                 Thread.Yield();
             }
@@ -151,7 +138,7 @@ internal sealed unsafe class RingWaiter
             return WaitOutcome.PeerClosed;
         }
 
-        if (_stop.IsSet)
+        if (_stop.IsStopped)
         {
             return WaitOutcome.Stopped;
         }

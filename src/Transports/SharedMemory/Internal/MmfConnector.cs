@@ -66,7 +66,7 @@ internal static unsafe class MmfConnector
         return new RingConnection(endpoint, Rings(b, capacity, settings.Wait, peer), settings.MaxMessageSize, segment.Dispose);
     }
 
-    private static RingPair Rings(byte* b, long capacity, MmfWait wait, ProcessIdentity peer) => new(
+    private static RingPair Rings(byte* b, long capacity, RingWait wait, ProcessIdentity peer) => new(
         b + SegmentLayout.ClientToServerControl, b + SegmentLayout.RingDataOffset,
         b + SegmentLayout.ServerToClientControl, b + SegmentLayout.RingDataOffset + capacity,
         capacity, wait, peer, processPrivate: false);
@@ -101,7 +101,7 @@ internal static unsafe class MmfConnector
         int delay = 1;
         while (true)
         {
-            if (ShmSegment.TryOpen(path, SegmentLayout.ListenerFileSize) is { } segment)
+            if (ShmSegment.TryOpen(path, SegmentLayout.ListenerFileSize, out var failure) is { } segment)
             {
                 byte* b = segment.Base;
                 var owner = new ProcessIdentity(*(int*)(b + SegmentLayout.OwnerPid), *(ulong*)(b + SegmentLayout.OwnerStart));
@@ -116,7 +116,11 @@ internal static unsafe class MmfConnector
                 }
                 else if (!owner.IsAlive())
                 {
-                    why = $"the listener file was left by process {owner.Pid}, which is dead (a stale file from a crashed run)";
+                    // The magic is written last, so this file was complete: its listener is gone for good, and waiting
+                    // cannot help (issue 12). A new listener replaces such a file before it is reachable.
+                    segment.Dispose();
+                    throw new EndpointNotFoundException(
+                        $"Cannot connect to {endpoint}: the listener file {path} was left by process {owner.Pid}, which is dead (a stale file from a crashed run). Start the listener again; it replaces the file.");
                 }
                 else if (Volatile.Read(ref *(uint*)(b + SegmentLayout.State)) == SegmentLayout.Listening)
                 {
@@ -128,6 +132,20 @@ internal static unsafe class MmfConnector
                 }
 
                 segment.Dispose();
+            }
+            else if (failure == OpenFailure.Denied)
+            {
+                throw new EndpointNotFoundException(
+                    $"Cannot connect to {endpoint}: the listener file {path} exists but this process may not open it (permission denied{(ShmFiles.Foreign(path) is { } whose ? "; " + whose : "")}). Listeners admit only their own user.");
+            }
+            else
+            {
+                why = failure switch
+                {
+                    OpenFailure.Empty => "the listener file is empty (0 bytes): a listener is creating it, or crashed while creating it",
+                    OpenFailure.TooShort => "the listener file is shorter than a listener file: a listener is creating it, or it is not an IpcKit listener",
+                    _ => "no listener file",
+                };
             }
 
             if (Stopwatch.GetTimestamp() > deadline)

@@ -24,8 +24,8 @@ internal sealed class MmfListener : IListener
 
     public Endpoint Endpoint { get; }
 
-    /// <summary>True when a rendezvous file left by a dead listener was found, and replaced by a new one.</summary>
-    internal bool ReplacedStaleEndpoint { get; private init; }
+    /// <inheritdoc/>
+    public bool ReplacedStaleEndpoint { get; private init; }
 
     private unsafe uint* RequestSequence => (uint*)(_segment.Base + SegmentLayout.RequestSequence);
 
@@ -43,25 +43,39 @@ internal sealed class MmfListener : IListener
         bool replaced = false;
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 2;
         ShmSegment? segment;
-        while ((segment = ShmSegment.TryCreate(path, SegmentLayout.ListenerFileSize, $"listening on {endpoint}")) is null)
+        for (int attempt = 0; (segment = ShmSegment.TryCreate(path, SegmentLayout.ListenerFileSize, $"listening on {endpoint}")) is null; attempt++)
         {
-            var header = ShmSegment.PeekHeader(path);
-            if (header is { } h && h.Owner.IsAlive() && h.State != SegmentLayout.ListenerClosed)
+            if (ShmFiles.Foreign(path) is { } foreign)
             {
+                // Not ours to judge, reuse or remove, whether its owner lives or not (issue 12).
                 throw new EndpointInUseException(
-                    $"Cannot listen on {endpoint}: process {h.Owner.Pid} is listening there ({path}). Stop it or choose another name.");
+                    $"Cannot listen on {endpoint}: {foreign}. IpcKit never takes over or removes another user's file; choose another name or directory, or have its owner remove it.");
             }
 
-            if (header is null && Stopwatch.GetTimestamp() < deadline && IsYoung(path))
+            var header = ShmSegment.Peek(path);
+            switch (header.Kind)
             {
-                // Being created this instant by someone else, or left half-made by a crash: give it a moment to tell.
-                Thread.Sleep(20);
-                continue;
+                case HeaderKind.IpcKit when header.Owner.IsAlive() && header.State != SegmentLayout.ListenerClosed:
+                    throw new EndpointInUseException(
+                        $"Cannot listen on {endpoint}: process {header.Owner.Pid} is listening there ({path}). Stop it or choose another name.");
+                case HeaderKind.Foreign:
+                    throw new EndpointInUseException(
+                        $"Cannot listen on {endpoint}: {path} is not an IpcKit listener file, and IpcKit leaves it alone. Remove it or choose another name.");
+                case HeaderKind.Unreadable:
+                    throw new IpcException($"Cannot listen on {endpoint}: {path} exists and this process may not read it (permission denied).");
+                case HeaderKind.Incomplete when Stopwatch.GetTimestamp() < deadline && IsYoung(path):
+                    // Being created this instant by someone else, or left half-made by a crash: give it a moment to tell.
+                    Thread.Sleep(20);
+                    continue;
             }
 
             // Its owner is dead (or never finished creating it): a leftover from a crashed run. Never reuse its
             // contents: remove it and make a fresh one, and say so.
-            ShmSegment.Unlink(path);
+            if (!ShmSegment.TryUnlink(path, out string? error) || attempt > 50)
+            {
+                throw new IpcException($"Cannot listen on {endpoint}: {path} was left by a listener that is gone, and cannot be removed ({error ?? "it keeps coming back"}).");
+            }
+
             replaced = true;
         }
 
@@ -259,7 +273,7 @@ internal sealed class MmfListener : IListener
         {
             foreach (string file in Directory.EnumerateFiles(settings.Directory, prefix + "*"))
             {
-                if (ShmSegment.PeekHeader(file) is { } h && !h.Owner.IsAlive())
+                if (ShmFiles.Foreign(file) is null && ShmSegment.PeekHeader(file) is { } h && !h.Owner.IsAlive())
                 {
                     ShmSegment.Unlink(file);
                 }

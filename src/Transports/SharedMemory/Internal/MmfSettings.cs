@@ -3,7 +3,7 @@ using IpcKit.Transports.Internal.Rings;
 namespace IpcKit.Transports.SharedMemory.Internal;
 
 /// <summary>The options with the endpoint's query applied: what one listen or connect uses.</summary>
-internal sealed record MmfSettings(string Name, long Capacity, MmfWait Wait, string Directory, int MaxMessageSize, TimeSpan ConnectTimeout)
+internal sealed record MmfSettings(string Name, long Capacity, RingWait Wait, string Directory, int MaxMessageSize, TimeSpan ConnectTimeout)
 {
     public static MmfSettings From(Endpoint endpoint, MmfTransportOptions options, string scheme)
     {
@@ -17,7 +17,7 @@ internal sealed record MmfSettings(string Name, long Capacity, MmfWait Wait, str
             CheckName(endpoint),
             ParseCapacity(endpoint, options.Capacity),
             ParseWait(endpoint, options.Wait),
-            options.Directory,
+            ParseDirectory(endpoint, options.Directory),
             options.MaxMessageSize,
             options.ConnectTimeout);
     }
@@ -53,12 +53,29 @@ internal sealed record MmfSettings(string Name, long Capacity, MmfWait Wait, str
         return capacity;
     }
 
-    public static MmfWait ParseWait(Endpoint endpoint, MmfWait fallback) => endpoint.GetQueryValue("wait")?.ToUpperInvariant() switch
+    /// <summary>The <c>dir=</c> query: another tmpfs than /dev/shm, for example when that one is full or small.</summary>
+    public static string ParseDirectory(Endpoint endpoint, string fallback)
+    {
+        string? dir = endpoint.GetQueryValue("dir");
+        if (dir is null)
+        {
+            return fallback;
+        }
+
+        if (!Path.IsPathFullyQualified(dir) || !System.IO.Directory.Exists(dir))
+        {
+            throw new ArgumentException($"In {endpoint}: dir={dir} is not an existing directory given by its absolute path (for example dir=/dev/shm).", nameof(endpoint));
+        }
+
+        return dir;
+    }
+
+    public static RingWait ParseWait(Endpoint endpoint, RingWait fallback) => endpoint.GetQueryValue("wait")?.ToUpperInvariant() switch
     {
         null => fallback,
-        "SPIN" => MmfWait.Spin,
-        "BACKOFF" => MmfWait.Backoff,
-        "BLOCK" => MmfWait.Block,
+        "SPIN" => RingWait.Spin,
+        "BACKOFF" => RingWait.Backoff,
+        "BLOCK" => RingWait.Block,
         var other => throw new ArgumentException($"In {endpoint}: wait={other} is not a wait strategy; use spin, backoff or block.", nameof(endpoint)),
     };
 }

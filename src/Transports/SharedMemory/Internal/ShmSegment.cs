@@ -74,7 +74,10 @@ internal sealed unsafe class ShmSegment : IDisposable
     }
 
     /// <summary>Maps an existing file whole; null when it does not exist or is smaller than <paramref name="minLength"/>.</summary>
-    public static ShmSegment? TryOpen(string path, long minLength)
+    public static ShmSegment? TryOpen(string path, long minLength) => TryOpen(path, minLength, out _);
+
+    /// <summary>Maps an existing file whole; null, with the reason, when it cannot.</summary>
+    public static ShmSegment? TryOpen(string path, long minLength, out OpenFailure failure)
     {
         try
         {
@@ -82,20 +85,32 @@ internal sealed unsafe class ShmSegment : IDisposable
             long length = RandomAccess.GetLength(file);
             if (length < minLength)
             {
+                failure = length == 0 ? OpenFailure.Empty : OpenFailure.TooShort;
                 return null;
             }
 
             byte* address = Libc.MapShared(file, length, out _);
+            failure = address == null ? OpenFailure.Missing : OpenFailure.None;
             return address == null ? null : new ShmSegment(path, address, length);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException)
         {
+            failure = OpenFailure.Denied;
+            return null;
+        }
+        catch (IOException)
+        {
+            failure = OpenFailure.Missing;
             return null;
         }
     }
 
     /// <summary>The creator's identity and the header state, read without mapping; null when the header is not there yet.</summary>
-    public static (ulong Magic, uint State, ProcessIdentity Owner)? PeekHeader(string path)
+    public static (ulong Magic, uint State, ProcessIdentity Owner)? PeekHeader(string path) =>
+        Peek(path) is { Kind: HeaderKind.IpcKit } h ? (h.Magic, h.State, h.Owner) : null;
+
+    /// <summary>What the header of a file says, read without mapping it.</summary>
+    public static Header Peek(string path)
     {
         Span<byte> header = stackalloc byte[SegmentLayout.CommonHeaderSize];
         try
@@ -103,20 +118,43 @@ internal sealed unsafe class ShmSegment : IDisposable
             using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             if (RandomAccess.Read(file, header, 0) < header.Length)
             {
-                return null;
+                return new Header(HeaderKind.Incomplete, 0, 0, default);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException)
         {
-            return null;
+            return new Header(HeaderKind.Unreadable, 0, 0, default);
+        }
+        catch (IOException)
+        {
+            return new Header(HeaderKind.Missing, 0, 0, default);
         }
 
+        ulong magic = BinaryPrimitives.ReadUInt64LittleEndian(header);
         var owner = new ProcessIdentity(
             BinaryPrimitives.ReadInt32LittleEndian(header[SegmentLayout.OwnerPid..]),
             BinaryPrimitives.ReadUInt64LittleEndian(header[SegmentLayout.OwnerStart..]));
-        return owner.Pid == 0
-            ? null
-            : (BinaryPrimitives.ReadUInt64LittleEndian(header), BinaryPrimitives.ReadUInt32LittleEndian(header[SegmentLayout.State..]), owner);
+        var kind = magic == 0 ? HeaderKind.Incomplete
+            : magic != SegmentLayout.ListenerMagic && magic != SegmentLayout.ConnectionMagic ? HeaderKind.Foreign
+            : owner.Pid == 0 ? HeaderKind.Incomplete
+            : HeaderKind.IpcKit;
+        return new Header(kind, magic, BinaryPrimitives.ReadUInt32LittleEndian(header[SegmentLayout.State..]), owner);
+    }
+
+    /// <summary>Removes the file; false, with the reason, when it cannot (it is gone already: true).</summary>
+    public static bool TryUnlink(string path, out string? error)
+    {
+        try
+        {
+            File.Delete(path);
+            error = null;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = e.Message;
+            return false;
+        }
     }
 
     /// <summary>Removes the file if it is there. Mappings stay valid; the memory goes with the last one.</summary>
@@ -148,3 +186,35 @@ internal sealed unsafe class ShmSegment : IDisposable
         _ => $"errno {errno}",
     };
 }
+
+/// <summary>Why <see cref="ShmSegment.TryOpen(string, long, out OpenFailure)"/> returned null.</summary>
+internal enum OpenFailure
+{
+    None,
+    Missing,
+    Empty,
+    TooShort,
+    Denied,
+}
+
+/// <summary>What kind of file a header belongs to.</summary>
+internal enum HeaderKind
+{
+    /// <summary>No file there (any more).</summary>
+    Missing,
+
+    /// <summary>This user may not read it.</summary>
+    Unreadable,
+
+    /// <summary>Shorter than a header, or its magic or owner not written yet: being created, or left half-made by a crash.</summary>
+    Incomplete,
+
+    /// <summary>Something else under IpcKit's name: its first bytes are not an IpcKit magic.</summary>
+    Foreign,
+
+    /// <summary>An IpcKit listener or connection file with its owner written.</summary>
+    IpcKit,
+}
+
+/// <summary>The common header of a file, as far as it could be read.</summary>
+internal readonly record struct Header(HeaderKind Kind, ulong Magic, uint State, ProcessIdentity Owner);

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 
-namespace IpcKit.Transports.Internal;
+namespace IpcKit.Transports.InProcess.Internal;
 
 /// <summary>
 /// Listen and connect by name inside one process, for in-process transports whose connections come in pairs: the

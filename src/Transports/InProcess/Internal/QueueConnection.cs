@@ -1,6 +1,7 @@
 using System.Buffers;
+using IpcKit.Transports.Connections;
 
-namespace IpcKit.Transports.Internal;
+namespace IpcKit.Transports.InProcess.Internal;
 
 /// <summary>One queued message: its bytes, and the pooled array behind them when the transport made a copy.</summary>
 internal readonly record struct QueuedMessage(ReadOnlyMemory<byte> Message, byte[]? Pooled);
@@ -34,15 +35,14 @@ internal interface IMessageQueue
 /// </summary>
 internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing, IMessageQueue incoming, int maxMessageSize, bool handOverMemory) : IConnection
 {
-    private readonly CancellationTokenSource _closed = new();
+    private readonly ConnectionCore _core = new(endpoint, maxMessageSize, withSendLock: false); // the queues take concurrent sends
     private QueuedMessage? _held;
-    private int _state; // 0 open, 1 disposed, 2 aborted
 
-    public Endpoint Endpoint { get; } = endpoint;
+    public Endpoint Endpoint => _core.Endpoint;
 
-    public int MaxMessageSize { get; } = maxMessageSize;
+    public int MaxMessageSize => _core.MaxMessageSize;
 
-    public CancellationToken Closed => _closed.Token;
+    public CancellationToken Closed => _core.Closed;
 
     public static (IConnection A, IConnection B) CreatePair(Endpoint endpoint, Func<IMessageQueue> createQueue, int maxMessageSize, bool handOverMemory)
     {
@@ -65,7 +65,7 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
             return;
         }
 
-        CheckSendable(message.Length);
+        _core.CheckSendable(message.Length);
         Guard(() => outgoing.Put(new QueuedMessage(message, null)));
     }
 
@@ -79,58 +79,62 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
         catch (ConnectionClosedException)
         {
             ArrayPool<byte>.Shared.Return(copy.Pooled!);
-            throw Closing();
+            throw Closing("send");
         }
     }
 
     public ReadOnlyMemory<byte>? Receive()
     {
-        ReleaseHeld();
-        QueuedMessage? next;
+        _core.EnterReceive();
         try
         {
-            next = incoming.Take();
+            ReleaseHeld();
+            return Hold(incoming.Take());
         }
         catch (ConnectionClosedException)
         {
-            throw Closing();
+            throw Closing("receive");
         }
-
-        return Hold(next);
+        finally
+        {
+            _core.ExitReceive();
+        }
     }
 
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        ReleaseHeld();
-        QueuedMessage? next;
+        _core.EnterReceive();
         try
         {
-            next = await incoming.TakeAsync(cancellationToken).ConfigureAwait(false);
+            ReleaseHeld();
+            return Hold(await incoming.TakeAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (ConnectionClosedException)
         {
-            throw Closing();
+            throw Closing("receive");
         }
-
-        return Hold(next);
+        finally
+        {
+            _core.ExitReceive();
+        }
     }
 
     public void Abort()
     {
-        if (Interlocked.CompareExchange(ref _state, 2, 0) == 0)
+        if (_core.TryStop(ConnectionCore.Aborted))
         {
             outgoing.Fail();
             incoming.Fail();
-            Signal();
+            _core.SignalClosed();
         }
     }
 
     public void Dispose()
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        if (_core.MarkDisposed() == ConnectionCore.Open)
         {
             outgoing.Complete();
-            Signal();
+            _core.SignalClosed();
         }
     }
 
@@ -144,7 +148,7 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
     {
         if (next is null)
         {
-            Signal();
+            _core.SignalClosed();
             return null;
         }
 
@@ -154,11 +158,6 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
 
     private void ReleaseHeld()
     {
-        if (_state != 0)
-        {
-            throw Closing();
-        }
-
         if (_held is { Pooled: { } array })
         {
             ArrayPool<byte>.Shared.Return(array);
@@ -169,23 +168,10 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
 
     private QueuedMessage Copy(ReadOnlySpan<byte> message)
     {
-        CheckSendable(message.Length);
+        _core.CheckSendable(message.Length);
         byte[] array = ArrayPool<byte>.Shared.Rent(Math.Max(1, message.Length));
         message.CopyTo(array);
         return new QueuedMessage(array.AsMemory(0, message.Length), array);
-    }
-
-    private void CheckSendable(int length)
-    {
-        if (length > MaxMessageSize)
-        {
-            throw new FrameTooLargeException(length, MaxMessageSize);
-        }
-
-        if (_state != 0)
-        {
-            throw Closing();
-        }
     }
 
     private void Guard(Action action)
@@ -196,29 +182,14 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
         }
         catch (ConnectionClosedException)
         {
-            throw Closing();
+            throw Closing("send");
         }
     }
 
-    private ConnectionClosedException Closing()
+    /// <summary>The error when a queue reports the connection closed: by this side, or by the peer's abort.</summary>
+    private ConnectionClosedException Closing(string operation)
     {
-        Signal();
-        return new ConnectionClosedException(_state switch
-        {
-            1 => $"The connection to {Endpoint} was disposed by this side.",
-            2 => $"The connection to {Endpoint} was aborted by this side.",
-            _ => $"The connection to {Endpoint} was aborted by the peer.",
-        });
-    }
-
-    private void Signal()
-    {
-        try
-        {
-            _closed.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        _core.SignalClosed();
+        return _core.IsStopped ? _core.LocallyClosed(operation) : new ConnectionClosedException($"The connection to {_core.Name} was aborted by the peer.");
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace IpcKit.Transports.Internal;
+namespace IpcKit.Transports.Files.Internal;
 
 /// <summary>
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as in iSCSI and ext4: <c>"123456789"</c> gives 0xE3069283.

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace IpcKit.Transports.Internal;
+namespace IpcKit.Transports.InProcess.Internal;
 
 /// <summary>A direction over System.Threading.Channels: a bounded channel; blocking calls wait on its tasks.</summary>
 internal sealed class ChannelMessageQueue(int capacity) : IMessageQueue
@@ -56,7 +56,7 @@ internal sealed class ChannelMessageQueue(int capacity) : IMessageQueue
 /// A direction for two threads that share memory and nothing else: a small queue under a monitor lock. Messages may be
 /// memory the sender owns (no copy); a sleeping reader is woken with Monitor.Pulse.
 /// </summary>
-internal sealed class SharedMessageQueue(int capacity) : IMessageQueue
+internal sealed class ReferenceMessageQueue(int capacity) : IMessageQueue
 {
     private readonly object _gate = new();
     private readonly Queue<QueuedMessage> _queue = new(capacity);

@@ -1,0 +1,102 @@
+using System.Buffers;
+
+namespace IpcKit.Transports.Connections;
+
+/// <summary>
+/// The pooled buffer a byte-stream connection (a socket or pipe, or a spool file) reads into and hands messages out of:
+/// bytes from <see cref="Start"/> to <see cref="End"/> have arrived and are not taken yet.
+/// </summary>
+/// <remarks>
+/// It grows as bytes arrive, never to what a header declares (issue 12): a peer that sends a header declaring 64 MiB
+/// and nothing more costs this side the initial 64 KiB, and a message of N bytes costs at most about 2 × N while it
+/// arrives (the buffer doubles, and the pool rounds to a power of two). Once a large message is taken, the next empty
+/// buffer goes back to the initial size.
+/// </remarks>
+internal sealed class ReceiveBuffer
+{
+    public const int InitialSize = 64 * 1024;
+    private const int ShrinkAbove = 1024 * 1024;
+    private const int MinimumRead = 4096;
+
+    private byte[] _array = ArrayPool<byte>.Shared.Rent(InitialSize);
+
+    public int Start { get; private set; }
+
+    public int End { get; private set; }
+
+    /// <summary>The bytes that have arrived and are not taken yet.</summary>
+    public ReadOnlySpan<byte> Buffered => _array.AsSpan(Start, End - Start);
+
+    /// <summary>Bytes the array holds: what the connection costs now.</summary>
+    public int Size => _array.Length;
+
+    /// <summary>The same bytes as a sequence, for the framer.</summary>
+    public ReadOnlySequence<byte> BufferedSequence => new(_array, Start, End - Start);
+
+    /// <summary>Hands out <paramref name="length"/> bytes at <paramref name="offset"/> from the start, and drops everything up to their end.</summary>
+    public ReadOnlyMemory<byte> Take(int offset, int length)
+    {
+        var taken = new ReadOnlyMemory<byte>(_array, Start + offset, length);
+        Start += offset + length;
+        return taken;
+    }
+
+    /// <summary>Drops <paramref name="count"/> bytes from the start.</summary>
+    public void Skip(int count) => Start += count;
+
+    /// <summary>
+    /// Makes room to read more of a record that is <paramref name="needed"/> bytes in all (its header included, or just
+    /// the header's size while that is incomplete), and returns the free tail to read into. Bytes handed out before
+    /// may move or be overwritten: call this only once they are no longer valid (at the next receive).
+    /// </summary>
+    public Memory<byte> PrepareFill(int needed)
+    {
+        int buffered = End - Start;
+        if (buffered == 0)
+        {
+            Start = End = 0;
+            if (_array.Length > ShrinkAbove && needed <= InitialSize)
+            {
+                Replace(InitialSize); // a large message is done with: give the big array back
+            }
+        }
+
+        if (Start > 0 && (_array.Length - Start < needed || _array.Length - End < MinimumRead))
+        {
+            // Move the partial record to the front, so that it can complete in place.
+            _array.AsSpan(Start, buffered).CopyTo(_array);
+            Start = 0;
+            End = buffered;
+        }
+
+        if (End == _array.Length)
+        {
+            // Full, and the record is longer: grow by what has arrived, never to what was declared.
+            Replace((int)Math.Min(needed, Math.Min(2L * _array.Length, Array.MaxLength)));
+        }
+
+        return _array.AsMemory(End);
+    }
+
+    /// <summary>Counts <paramref name="count"/> bytes read into the tail <see cref="PrepareFill"/> returned.</summary>
+    public void Advance(int count) => End += count;
+
+    /// <summary>Gives the array back to the pool; nothing may use this buffer afterwards.</summary>
+    public void Release()
+    {
+        ArrayPool<byte>.Shared.Return(_array);
+        _array = [];
+        Start = End = 0;
+    }
+
+    private void Replace(int size)
+    {
+        byte[] next = ArrayPool<byte>.Shared.Rent(size);
+        int buffered = End - Start;
+        _array.AsSpan(Start, buffered).CopyTo(next);
+        ArrayPool<byte>.Shared.Return(_array);
+        _array = next;
+        Start = 0;
+        End = buffered;
+    }
+}
