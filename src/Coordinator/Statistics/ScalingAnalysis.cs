@@ -53,11 +53,13 @@ internal static class ScalingAnalysis
             string how = waits(g.Key.Transport);
             string text = $"{g.Key.Transport} ({how}), {g.Key.Workload} {g.Key.Shape} {Format.Size(g.Key.MessageSize)}: {fit.Workers} workers on {cpus} CPUs "
                 + $"{Format.Rate(fit.MessagesPerSecond)} msg/s, {over.Workers} workers {Format.Rate(over.MessagesPerSecond)} msg/s ({Format.Number(ratio, "0.##")}×) — "
-                + verdict switch
+                + (verdict, how.StartsWith("spins", StringComparison.Ordinal)) switch
                 {
-                    "collapses" => "it collapses: once the workers outnumber the CPUs, a waiter burns its time slice while the one it waits for cannot run",
-                    "degrades" => "it degrades: time-sharing adds context switches and queueing, but a blocked waiter gives its CPU to the one it waits for",
-                    _ => "it holds: the CPUs were already shared, and more workers only queue",
+                    ("collapses", true) => "it collapses: once the workers outnumber the CPUs, a spinning waiter burns its time slice while the side it waits for cannot run",
+                    ("collapses", false) => "it collapses: time-sharing costs more than the work (context switches and wake-up delays on every message)",
+                    ("degrades", true) => "it degrades: its waiters spin before they sleep, and time-sharing makes some of that spinning wasted",
+                    ("degrades", false) => "it degrades: time-sharing adds context switches and wake-up delays, but a blocked waiter hands its CPU to the side it waits for",
+                    _ => "it holds: the aggregate rate fell by less than 10% (waiters rarely waited, or handed their CPU over when they did)",
                 };
             notes.Add(new ScalingNote(g.Key.Transport, g.Key.Workload, g.Key.Shape!, g.Key.MessageSize, how, fit.Workers!.Value, fit.MessagesPerSecond,
                 over.Workers!.Value, over.MessagesPerSecond, verdict, text));
