@@ -39,6 +39,11 @@ internal static class ConsoleExporter
             console.WriteLine();
         }
 
+        foreach (string line in Headline.Findings(report))
+        {
+            console.WriteLine(line);
+        }
+
         WriteCharts(console, summary);
         foreach (var r in report.Results.Where(r => r.Error is not null))
         {

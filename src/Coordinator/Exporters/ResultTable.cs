@@ -25,8 +25,16 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
     {
         bool stream = workload == "throughput";
         bool ratios = summary.HasRatios;
-        var header = new List<string> { "transport", "size", stream ? "messages" : "round trips", "p50", "p90", "p99", "p99.9", "max", "mean",
-            stream ? "msg/s" : "ops/s", stream ? "msg/s 95% CI" : "p50 95% CI", stream ? "bytes/s" : "CPU/op", "ctx sw/op", "lost", "corrupt" };
+        bool workers = summary.RowsOf(workload).Any(r => r.Result.Workers is not null);
+        bool offered = summary.RowsOf(workload).Any(r => r.Result.OfferedRate is not null);
+        var header = new List<string> { "transport", "size" };
+        if (workers || offered)
+        {
+            header.Add(workers ? "workers" : "offered");
+        }
+
+        header.AddRange([stream ? "messages" : "round trips", "p50", "p90", "p99", "p99.9", "max", "mean",
+            stream ? "msg/s" : "ops/s", stream ? "msg/s 95% CI" : "p50 95% CI", stream ? "bytes/s" : "CPU/op", "ctx sw/op", "lost", "corrupt"]);
         if (ratios)
         {
             header.AddRange([stream ? "rate vs ref" : "p50 vs ref", "reference"]);
@@ -37,6 +45,13 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
         {
             var r = row.Result;
             var cells = new List<Cell> { new(r.Transport), new(Format.Size(r.MessageSize)) };
+            if (workers || offered)
+            {
+                cells.Add(r.OfferedRate is { } rate
+                    ? new Cell($"{Format.Rate(rate)}/s" + (r.Saturated == true ? " (saturated)" : ""), Bad: r.Saturated == true)
+                    : new Cell(r.Workers is { } n ? $"{r.Shape} ×{n}" : ""));
+            }
+
             if (r.Error is not null)
             {
                 cells.Add(new Cell("failed", Bad: true));
@@ -65,7 +80,7 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
             rows.Add(cells);
         }
 
-        return new ResultTable(workload, Headline.Caption(workload), header, 2, rows) { HasReference = ratios };
+        return new ResultTable(workload, Headline.Caption(workload), header, workers || offered ? 3 : 2, rows) { HasReference = ratios };
     }
 
     /// <summary>The 95% interval of the column's main figure as ±Y% (the JSON and CSV hold its bounds); "-" for a single trial.</summary>
