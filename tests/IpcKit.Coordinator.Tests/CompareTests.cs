@@ -14,26 +14,39 @@ public sealed class CompareTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void A_30_percent_slower_p50_fails_a_25_percent_gate_and_the_verdict_names_it()
+    public void A_50_percent_slower_p50_fails_a_25_percent_gate_and_the_verdict_names_it()
     {
         var baseline = SampleReports.Full();
-        var current = Scale(baseline, t => t == "unix", latency: 1.3, rate: 1);
+        var current = Scale(baseline, t => t == "unix", latency: 1.5, rate: 1);
 
         var comparison = Comparison.Of(baseline, current, absolute: false, threshold: 0.25);
 
         var regressions = comparison.Regressions;
         Assert.Equal(["unix latency 64", "unix latency 65536"], regressions.Select(r => $"{r.Transport} {r.Workload} {r.MessageSize}"));
-        Assert.All(regressions, r => Assert.Equal(0.3, r.Worse!.Value, 3));
+        Assert.All(regressions, r => Assert.Equal(0.5, r.Worse!.Value, 3));
         string verdict = ComparisonExporter.Verdict(comparison);
-        Assert.Contains("unix latency 64 (p50 worse by 30.0%, p = 0.008)", verdict, StringComparison.Ordinal);
-        Assert.Contains("unix latency 64KiB (p50 worse by 30.0%, p = 0.008)", verdict, StringComparison.Ordinal);
+        Assert.Contains("unix latency 64 (p50 worse by 50.0%, p = 0.0", verdict, StringComparison.Ordinal);
+        Assert.Contains("unix latency 64KiB (p50 worse by 50.0%, p = 0.0", verdict, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_30_percent_lower_throughput_fails_the_gate_too()
+    public void A_change_just_over_the_threshold_is_inconclusive_when_the_trials_cannot_tell_it_from_the_threshold()
+    {
+        // 30% slower with trials ±4% around it: certainly slower, but not certainly more than 25% slower.
+        var baseline = SampleReports.Full();
+        var comparison = Comparison.Of(baseline, Scale(baseline, t => t == "unix", latency: 1.3, rate: 1), absolute: false, threshold: 0.25);
+        Assert.Empty(comparison.Regressions);
+        Assert.All(comparison.Rows.Where(r => r is { Transport: "unix", Workload: "latency" }), r => Assert.True(r.Inconclusive));
+        Assert.True(MannWhitney.Apart(
+            Summary.TrialValues(Summary.Of(baseline).Rows.First(r => r.Result is { Transport: "unix", Workload: "latency" }), Column.P50),
+            Summary.TrialValues(Summary.Of(Scale(baseline, t => t == "unix", latency: 1.3, rate: 1)).Rows.First(r => r.Result is { Transport: "unix", Workload: "latency" }), Column.P50)));
+    }
+
+    [Fact]
+    public void A_halved_throughput_fails_the_gate_too()
     {
         var baseline = SampleReports.Full();
-        var current = Scale(baseline, t => t == "pipe", latency: 1, rate: 0.7);
+        var current = Scale(baseline, t => t == "pipe", latency: 1, rate: 0.5);
         var regressions = Comparison.Of(baseline, current, absolute: false, threshold: 0.25).Regressions;
         Assert.Equal(["pipe throughput 64", "pipe throughput 65536"], regressions.Select(r => $"{r.Transport} {r.Workload} {r.MessageSize}"));
     }
@@ -58,7 +71,7 @@ public sealed class CompareTests : IDisposable
         {
             Results = [.. baseline.Results.Select(r => r.Transport != "unix" || r.Workload != "latency" ? r : SampleReports.Recompute(r with
             {
-                Trials = [.. r.Trials.Select((t, i) => t with { Latency = t.Latency! with { P50Ns = (long)(r.Latency!.P50Ns * new[] { 0.5, 1.3, 2.0, 0.9, 1.5 }[i]) } })],
+                Trials = [.. r.Trials.Select((t, i) => t with { Latency = t.Latency! with { P50Ns = (long)(r.Latency!.P50Ns * new[] { 0.5, 1.3, 2.0, 0.9, 1.5, 1.1, 1.8 }[i]) } })],
             }, r.Reference?.Mechanism))],
         };
         var comparison = Comparison.Of(baseline, current, absolute: true, threshold: 0.25);
@@ -125,10 +138,10 @@ public sealed class CompareTests : IDisposable
     public void The_compare_command_exits_5_on_a_regression_and_0_without()
     {
         string baseline = Write("baseline.json", SampleReports.Full());
-        string slower = Write("slower.json", Scale(SampleReports.Full(), t => t == "tcp", latency: 1.3, rate: 1));
+        string slower = Write("slower.json", Scale(SampleReports.Full(), t => t == "tcp", latency: 1.5, rate: 1));
 
         Assert.Equal(ExitCodes.Regression, Invoke("compare", baseline, slower, "--fail-on-regression", "25%", "--format", "markdown"));
-        Assert.Equal(ExitCodes.Success, Invoke("compare", baseline, slower, "--fail-on-regression", "35%", "--format", "json"));
+        Assert.Equal(ExitCodes.Success, Invoke("compare", baseline, slower, "--fail-on-regression", "60%", "--format", "json"));
         Assert.Equal(ExitCodes.Success, Invoke("compare", baseline, slower));
         Assert.Equal(ExitCodes.BadArguments, Invoke("compare", baseline, slower, "--fail-on-regression", "lots"));
         Assert.Equal(ExitCodes.BadArguments, Invoke("compare", baseline, Path.Combine(_dir, "missing.json")));
@@ -137,7 +150,7 @@ public sealed class CompareTests : IDisposable
     [Fact]
     public void Comparison_outputs_match_their_snapshots_in_any_culture()
     {
-        var comparison = Comparison.Of(SampleReports.Full(), Scale(SampleReports.Full(), t => t == "unix", latency: 1.3, rate: 0.9), absolute: false, threshold: 0.25);
+        var comparison = Comparison.Of(SampleReports.Full(), Scale(SampleReports.Full(), t => t == "unix", latency: 1.5, rate: 0.9), absolute: false, threshold: 0.25);
         foreach (string culture in new[] { "en-US", "de-DE" })
         {
             Snapshot.Match("compare.md", Outputs.InCulture(culture, () => ComparisonExporter.Markdown(comparison)));

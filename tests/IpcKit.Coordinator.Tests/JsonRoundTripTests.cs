@@ -44,8 +44,8 @@ public sealed class JsonRoundTripTests
         var ratio = reference.GetProperty("ratio");
         Assert.InRange(ratio.GetProperty("median").GetDouble(), 1.45, 1.55); // 7680 ÷ 5120, per pair of trials
         Assert.True(ratio.GetProperty("ciLow").GetDouble() < ratio.GetProperty("ciHigh").GetDouble());
-        Assert.Equal(5, ratio.GetProperty("trials").GetInt32());
-        Assert.Equal(5, pipe.GetProperty("trials").GetArrayLength());
+        Assert.Equal(7, ratio.GetProperty("trials").GetInt32());
+        Assert.Equal(7, pipe.GetProperty("trials").GetArrayLength());
         Assert.True(pipe.GetProperty("trials")[0].GetProperty("reference").TryGetProperty("ratio", out _));
         var thread = results.First(r => r.GetProperty("transport").GetString() == "thread");
         Assert.False(thread.TryGetProperty("reference", out _));

@@ -6,14 +6,14 @@ namespace IpcKit.Coordinator.Tests;
 /// <summary>
 /// Fixed result models, built by hand: a fixed machine, a fixed start time and made-up but plausible figures, so that
 /// every exporter's output is the same on every machine and can be compared with a committed snapshot. Each case has
-/// five trials spread ±4% around its figure (its native twin's trials ±2%), summarised by the statistics layer.
+/// seven trials spread ±4% around its figure (its native twin's trials ±2%), summarised by the statistics layer.
 /// </summary>
 internal static class SampleReports
 {
-    /// <summary>How each of the five trials of a sample case differs from the case's figure.</summary>
-    public static readonly double[] TrialFactors = [0.96, 1.0, 1.04, 0.98, 1.02];
+    /// <summary>How each of the seven trials of a sample case differs from the case's figure.</summary>
+    public static readonly double[] TrialFactors = [0.96, 1.0, 1.04, 0.98, 1.02, 0.97, 1.03];
 
-    private static readonly double[] TwinFactors = [1.0, 0.98, 1.02, 1.01, 0.99];
+    private static readonly double[] TwinFactors = [1.0, 0.98, 1.02, 1.01, 0.99, 1.0, 1.01];
 
     public static readonly EnvironmentInfo Environment = new()
     {
@@ -83,7 +83,7 @@ internal static class SampleReports
         WarmupSeconds = 0.05,
         Pin = "split",
         Cpus = [0, 1],
-        Trials = 5,
+        Trials = 7,
         Quick = true,
         Reference = reference,
     };
@@ -129,7 +129,7 @@ internal static class SampleReports
         return WithTrials(result, native);
     }
 
-    /// <summary>Gives a case five trials around its figures (and its twin's), and the summary of them.</summary>
+    /// <summary>Gives a case seven trials around its figures (and its twin's), and the summary of them.</summary>
     public static CaseResult WithTrials(CaseResult r, NativeFigures? native)
     {
         var trials = TrialFactors.Select((f, i) =>
@@ -137,14 +137,14 @@ internal static class SampleReports
             var trial = new TrialResult
             {
                 Trial = i + 1,
-                Operations = r.Operations / 5,
-                ElapsedSeconds = r.ElapsedSeconds / 5,
+                Operations = r.Operations / 7,
+                ElapsedSeconds = r.ElapsedSeconds / 7,
                 WarmupSeconds = 0.15 + 0.01 * i,
                 WarmupSettled = i != 2,
-                Latency = r.Latency is { } l ? l with { P50Ns = (long)(l.P50Ns * f), P99Ns = (long)(l.P99Ns * f), Samples = l.Samples / 5 } : null,
+                Latency = r.Latency is { } l ? l with { P50Ns = (long)(l.P50Ns * f), P99Ns = (long)(l.P99Ns * f), Samples = l.Samples / 7 } : null,
                 MessagesPerSecond = r.MessagesPerSecond / f,
                 BytesPerSecond = r.BytesPerSecond / f,
-                Integrity = r.Integrity with { Sent = r.Integrity.Sent / 5, Received = r.Integrity.Received / 5 },
+                Integrity = r.Integrity with { Sent = r.Integrity.Sent / 7, Received = r.Integrity.Received / 7 },
                 Cpu = r.Cpu,
             };
             return native is null ? trial
@@ -171,7 +171,7 @@ internal static class SampleReports
     {
         long p50 = (long)(n.P50Ns * f);
         double rate = n.MessagesPerSecond / f;
-        return new NativeTrial(n.Operations / 5, p50, (long)(n.P99Ns * f), rate, n.BytesPerSecond / f, NativeFigures.RatioOf(workload, trial, p50, rate));
+        return new NativeTrial(n.Operations / 7, p50, (long)(n.P99Ns * f), rate, n.BytesPerSecond / f, NativeFigures.RatioOf(workload, trial, p50, rate));
     }
 
     public static CaseResult Failed(string transport, string workload, int size, string error) => new()

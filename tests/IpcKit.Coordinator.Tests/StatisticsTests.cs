@@ -113,6 +113,16 @@ public sealed class StatisticsTests
     }
 
     [Fact]
+    public void With_seven_trials_a_twentyfold_change_stays_significant_despite_one_stalled_trial()
+    {
+        // The spin and block round trips of one noise check: one spin trial stalled at 11.5 ms.
+        double[] spin = [11_542_527, 1161, 1121, 1152, 1092, 1130, 1105];
+        double[] block = [20_479, 3_756_031, 52_799, 20_591, 32_991, 25_000, 41_000];
+        Assert.True(MannWhitney.Apart(spin, block));
+        Assert.False(MannWhitney.Apart(spin[..5], block[..5])); // with five each the stalled trial outranks them all
+    }
+
+    [Fact]
     public void Interleaved_or_equal_trials_are_not_apart()
     {
         Assert.True(MannWhitney.TwoSidedP([1, 3, 5, 7, 9], [2, 4, 6, 8, 10]) > 0.5);

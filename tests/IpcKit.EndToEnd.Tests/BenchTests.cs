@@ -20,7 +20,7 @@ public sealed class BenchTests : IDisposable
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
         var root = json.RootElement;
         Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
-        Assert.Equal(5, root.GetProperty("settings").GetProperty("trials").GetInt32());
+        Assert.Equal(7, root.GetProperty("settings").GetProperty("trials").GetInt32());
         var env = root.GetProperty("environment");
         foreach (string key in new[] { "cpuModel", "cores", "os", "dotNet" })
         {
@@ -49,7 +49,7 @@ public sealed class BenchTests : IDisposable
                     Assert.True(r.GetProperty("bytesPerSecond").GetDouble() > 0);
                     Assert.Equal("split", r.GetProperty("pin").GetString()); // the default placement on a machine with two CPUs
                     var trials = r.GetProperty("trials").EnumerateArray().ToList();
-                    Assert.Equal(5, trials.Count);
+                    Assert.Equal(7, trials.Count);
                     Assert.Equal(r.GetProperty("operations").GetInt64(), trials.Sum(t => t.GetProperty("operations").GetInt64()));
                     var p50s = trials.Select(t => t.GetProperty("latency").GetProperty("p50Ns").GetDouble()).ToList();
                     var estimate = r.GetProperty("p50");
@@ -75,7 +75,7 @@ public sealed class BenchTests : IDisposable
     [Fact]
     public async Task The_request_workload_carries_typed_orders_without_loss()
     {
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "unix", "--workload", "request", "--quick", "--format", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "unix", "--workload", "request", "--quick", "--trials", "3", "--format", "json"]);
         Assert.Equal(0, await run.WaitForExitAsync());
         using var json = JsonDocument.Parse(run.Stdout);
         var result = Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
@@ -91,7 +91,7 @@ public sealed class BenchTests : IDisposable
     public async Task The_ring_size_and_wait_reach_both_ring_transports_and_the_report()
     {
         // 1 MiB messages through an 8 MiB ring travel whole and are received in place.
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "mmf,thread", "--workload", "throughput", "--sizes", "1MiB", "--capacity", "8MiB", "--wait", "block", "--quick", "--format", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "mmf,thread", "--workload", "throughput", "--sizes", "1MiB", "--capacity", "8MiB", "--wait", "block", "--quick", "--trials", "3", "--format", "json"]);
         Assert.Equal(0, await run.WaitForExitAsync());
         using var json = JsonDocument.Parse(run.Stdout);
         var settings = json.RootElement.GetProperty("settings");
@@ -112,7 +112,7 @@ public sealed class BenchTests : IDisposable
     [Fact]
     public async Task The_table_shows_latency_and_throughput_rows_and_the_pinning()
     {
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--quick", "--pin", "same"]);
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--quick", "--trials", "3", "--pin", "same"]);
         Assert.Equal(0, await run.WaitForExitAsync());
         Assert.Contains("latency", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("throughput", run.Stdout, StringComparison.Ordinal);

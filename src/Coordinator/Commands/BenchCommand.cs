@@ -48,12 +48,12 @@ internal static class BenchCommand
 
     private static readonly Option<bool> QuickOption = new("--quick", "-q")
     {
-        Description = "Short cases (200ms each, over 5 trials) and sizes 64,64KiB.",
+        Description = "Short cases (200ms each, over 7 trials) and sizes 64,64KiB.",
     };
 
     private static readonly Option<int?> TrialsOption = new("--trials", "-r")
     {
-        Description = "Trials per case, interleaved across the cases; figures are medians over them with a 95% confidence interval. Default: 5 (at least 5 are needed for two results to be told apart at the 5% level; docs/statistics.md).",
+        Description = "Trials per case, interleaved across the cases; figures are medians over them with a 95% confidence interval. Default: 7 (docs/statistics.md says why).",
     };
 
     private static readonly Option<string> ProgressOption = new("--progress")
@@ -309,8 +309,9 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// Trials per case, with --quick too: with 5 trials against 5 a two-sided rank test can reach p = 0.008, so a real
-    /// change can be told from noise; with 3 against 3 it could never go below p = 0.1 (docs/statistics.md).
+    /// Trials per case, with --quick too. With 3 trials against 3 a two-sided rank test can never go below p = 0.1, so no
+    /// change could ever be told from noise; with 7 against 7 a real change stays significant at the 5% level even when
+    /// one trial on either side was caught by a scheduling stall (docs/statistics.md).
     /// </summary>
-    public const int DefaultTrials = 5;
+    public const int DefaultTrials = 7;
 }

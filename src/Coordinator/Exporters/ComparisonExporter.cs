@@ -88,7 +88,7 @@ internal static class ComparisonExporter
     private static string Caption(Comparison comparison) => (comparison.Absolute
         ? "Raw figures (--absolute): baseline → current (change). Only meaningful on the same machine under the same load."
         : "Ratios to the native twin measured next to each trial where both results have it, else raw figures: baseline → current (change of the medians).")
-        + " A row regresses only when the change is over the threshold and the trials of the two results are apart (Mann–Whitney, p < 0.05).";
+        + " A row regresses only when the change is over the threshold and the trials show it is beyond it (Mann–Whitney, p < 0.05 after Holm's adjustment over the rows).";
 
     private static string[] Cells(ComparisonRow row) =>
     [
@@ -104,11 +104,14 @@ internal static class ComparisonExporter
     /// <summary>Whether a row compares raw figures (else ratios to its native twin).</summary>
     private static bool Raw(ComparisonRow row) => row.Basis.StartsWith("absolute", StringComparison.Ordinal);
 
-    private static string Reason(ComparisonRow row) => row.Worse is { } w ? $"{row.Gate} worse by {Format.Number(w * 100, "0.0")}%, p = {Format.Number(row.PValue ?? 1, "0.###")}" : row.Note ?? "";
+    private static string Reason(ComparisonRow row) => row.Worse is { } w ? $"{row.Gate} worse by {Format.Number(w * 100, "0.0")}%, p = {P(row)}" : row.Note ?? "";
 
     /// <summary>"(noise ±12%, p = 0.31)": how wide the intervals are, and how apart the trials.</summary>
     private static string Noise(ComparisonRow row) =>
-        $"(noise ±{Format.Number((row.Noise ?? 0) * 100, "0")}%, p = {Format.Number(row.PValue ?? 1, "0.###")})";
+        $"(noise ±{Format.Number((row.Noise ?? 0) * 100, "0")}%, p = {P(row)})";
+
+    /// <summary>The row's p-value after Holm's adjustment for the number of rows (docs/statistics.md).</summary>
+    private static string P(ComparisonRow row) => Format.Number(row.AdjustedPValue ?? row.PValue ?? 1, "0.####");
 
     private static string Figure(FigureChange? change, Func<double, string> format) =>
         change is null ? "-" : $"{format(change.Baseline)} → {format(change.Current)} ({Format.Change(change.Relative)})";

@@ -35,7 +35,7 @@ internal static class ConsoleExporter
 
         if (plain && summary.Rows.Any(r => r.Best.Count > 0))
         {
-            console.WriteLine("* the best figure of its column for that message size");
+            console.WriteLine($"* {Headline.BestLegend}");
             console.WriteLine();
         }
 

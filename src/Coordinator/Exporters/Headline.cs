@@ -78,6 +78,10 @@ internal static class Headline
         return $"memcpy in this run (one core, cache-warm): {figures}" + (against.Length > 0 ? $"; one-way throughput as a share of it: {against}." : ".");
     }
 
+    /// <summary>What a marked figure means, under the tables of every human-readable output.</summary>
+    public const string BestLegend =
+        "the best figure of its column for that message size, and significantly better than the next (Mann–Whitney over their trials, p < 0.05); where no figure is marked, the leaders are the same within noise";
+
     public static string Caption(string workload) => workload switch
     {
         "latency" => "— round-trip time per message size",

@@ -62,7 +62,7 @@ internal static class HtmlExporter
 
         if (summary.Rows.Any(r => r.Best.Count > 0))
         {
-            html.Append("<p class=\"meta\">Green: the best figure of its column for that message size.</p>\n");
+            html.Append("<p class=\"meta\">Green: ").Append(E(Headline.BestLegend)).Append(".</p>\n");
         }
 
         Failures(html, report);

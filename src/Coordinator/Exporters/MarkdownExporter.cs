@@ -29,7 +29,7 @@ internal static class MarkdownExporter
 
         if (summary.Rows.Any(r => r.Best.Count > 0))
         {
-            md.Append("\nBold: the best figure of its column for that message size.\n");
+            md.Append("\nBold: ").Append(Escape(Headline.BestLegend)).Append(".\n");
         }
 
         var failed = report.Results.Where(r => r.Error is not null).ToList();

@@ -34,13 +34,28 @@ internal sealed record ComparisonRow
     /// <summary>How much worse the gated figure's median got: p50 up by 0.3, or throughput down by 0.3, is 0.3; negative when better.</summary>
     public double? Worse { get; init; }
 
-    /// <summary>The two-sided Mann–Whitney p-value of the gated figure's trials in the two files (1 when either has one trial).</summary>
+    /// <summary>
+    /// The two-sided Mann–Whitney p-value of the gated figure's trials in the current file against the baseline's moved to
+    /// the threshold line (with no threshold: against the baseline's as they are); 1 when either file has no trials.
+    /// </summary>
     public double? PValue { get; init; }
+
+    /// <summary>
+    /// <see cref="PValue"/> adjusted for testing every gated row of the comparison at once (Holm's step-down method), so
+    /// that the chance of a false alarm anywhere in the comparison stays at 5%, however many rows it has.
+    /// </summary>
+    public double? AdjustedPValue { get; init; }
+
+    /// <summary>True when the gated figure's median got worse by more than the threshold.</summary>
+    public bool OverThreshold { get; init; }
 
     /// <summary>The noise of the gated figure: the wider relative half-width of the two files' 95% intervals (0.1 is ±10%).</summary>
     public double? Noise { get; init; }
 
-    /// <summary>True when <see cref="Worse"/> is over the threshold and the trials are apart, or the case failed now and did not before.</summary>
+    /// <summary>
+    /// True when <see cref="Worse"/> is over the threshold and the trials are apart from the threshold line
+    /// (<see cref="AdjustedPValue"/> below 0.05), or the case failed now and did not before.
+    /// </summary>
     public bool Regressed { get; init; }
 
     /// <summary>True when <see cref="Worse"/> is over the threshold but the trials are not apart: not a verdict either way.</summary>
@@ -54,8 +69,9 @@ internal sealed record ComparisonRow
 /// `ipckit compare`: the change of each result between a baseline file and a current one. Where both files measured
 /// the native twin of a result it compares the ratios to it (per pair of trials), so that results from machines of
 /// different speed, or the same machine on a busier day, still compare; otherwise, or with <c>absolute</c>, the raw
-/// figures. A row regresses only when its gated figure is worse by more than the threshold and the two files' trials
-/// are apart (<see cref="MannWhitney"/>); worse by more but not apart is "inconclusive".
+/// figures. A row regresses only when its gated figure is worse by more than the threshold and significantly so: the
+/// current trials are apart (<see cref="MannWhitney"/>, Holm-adjusted over the rows) from the baseline's moved by the
+/// threshold; worse by more but not significantly beyond the threshold is "inconclusive".
 /// </summary>
 internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyList<ComparisonRow> Rows)
 {
@@ -75,7 +91,33 @@ internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyLis
 
         var seen = now.Select(Key).ToHashSet();
         rows.AddRange(before.Values.Where(b => !seen.Contains(Key(b))).Select(b => Only(b.Result, "only in the baseline")));
-        return new Comparison(absolute, threshold, rows);
+        return new Comparison(absolute, threshold, Holm(rows));
+    }
+
+    /// <summary>
+    /// Holm's step-down adjustment over the rows that were tested: with p-values sorted ascending p(1) … p(m), the
+    /// adjusted p(i) is the largest of (m − j + 1) · p(j) for j ≤ i, capped at 1. A gate that fails when any of 16 rows
+    /// is significant would otherwise raise a false alarm far more often than 5% of the time. Only then is a row over
+    /// the threshold a regression; otherwise it is inconclusive.
+    /// </summary>
+    private static List<ComparisonRow> Holm(List<ComparisonRow> rows)
+    {
+        var tested = rows.Select((row, index) => (row, index)).Where(x => x.row.PValue is not null).OrderBy(x => x.row.PValue).ToList();
+        double running = 0;
+        for (int i = 0; i < tested.Count; i++)
+        {
+            var (row, index) = tested[i];
+            running = Math.Max(running, Math.Min(1, (tested.Count - i) * row.PValue!.Value));
+            bool apart = running < MannWhitney.Alpha;
+            rows[index] = row with
+            {
+                AdjustedPValue = running,
+                Regressed = row.OverThreshold && apart,
+                Inconclusive = row.OverThreshold && !apart,
+            };
+        }
+
+        return rows;
     }
 
     private static (string, string, int) Key(RowSummary r) => (r.Result.Transport, r.Result.Workload, r.Result.MessageSize);
@@ -127,17 +169,19 @@ internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyLis
         ComparisonRow row, string gate, double? threshold, IReadOnlyList<double> before, IReadOnlyList<double> now, Estimate? eb, Estimate? ec)
     {
         double? worse = gate == "throughput" ? -row.Throughput?.Relative : row.P50?.Relative;
-        double p = MannWhitney.TwoSidedP(before, now);
-        bool over = threshold is { } t && worse is { } w && w > t;
-        bool apart = p < MannWhitney.Alpha;
+        // Significantly worse by more than the threshold, not merely significantly different: the baseline's trials are
+        // moved to the threshold line (p50 × 1.25, or messages/s × 0.75, for 25%) before the test, so that the trials
+        // must show the change is beyond the threshold. A busier minute during one of the two runs moves every trial
+        // of that run a little and can make two runs "different"; it rarely moves them past the threshold.
+        double line = threshold is not { } th ? 1 : gate == "throughput" ? Math.Max(0, 1 - th) : 1 + th;
+        double p = MannWhitney.TwoSidedP([.. before.Select(v => v * line)], now);
         return row with
         {
             Gate = gate,
             Worse = worse,
-            PValue = p,
+            PValue = worse is null ? null : p,
+            OverThreshold = threshold is { } t && worse is { } w && w > t,
             Noise = Math.Max(eb is null ? 0 : Estimates.RelativeHalfWidth(eb), ec is null ? 0 : Estimates.RelativeHalfWidth(ec)),
-            Regressed = over && apart,
-            Inconclusive = over && !apart,
             Note = worse is null ? $"no {gate} figure in both results" : null,
         };
     }

@@ -5,7 +5,7 @@ namespace IpcKit.Coordinator.Statistics;
 /// The p-value is exact — the rank sum of the first set is compared with its distribution over every way of choosing
 /// which trials belong to it, ties given their mean rank — so it holds for the handful of trials a run has. With n and
 /// m trials the smallest two-sided p is 2 / C(n+m, n): 0.1 for 3 against 3, 0.029 for 4 against 4, 0.008 for 5 against
-/// 5, which is why a run has at least 5 trials by default (docs/statistics.md).
+/// 5 and 0.0006 for 7 against 7, which is why a run has 7 trials by default (docs/statistics.md).
 /// </summary>
 internal static class MannWhitney
 {
