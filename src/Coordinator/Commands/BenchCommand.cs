@@ -105,8 +105,28 @@ internal static class BenchCommand
 
     private static readonly Option<string> ReferenceOption = new("--reference")
     {
-        Description = "native: also measure each case's native C twin (scripts/native, built with the system C compiler on first use) and add the ratio to it; none: do not.",
-        DefaultValueFactory = _ => "none",
+        Description = "What to measure next to the transports asked for, a comma list: thread (the in-process baseline, added when no in-process transport is listed), " +
+                      "native (each case's native C twin, built with the system C compiler on first use, and the ratio to it; without a compiler the run says so and goes on), or none. Default: thread,native.",
+        DefaultValueFactory = _ => DefaultReference,
+    };
+
+    /// <summary>
+    /// The quick start, `ipckit bench --transport pipe`, answers "compared to what?" without being asked: pipe next to
+    /// what threads sharing memory pay (thread) and next to its native twin (issue 17). --reference none measures
+    /// exactly the transports listed.
+    /// </summary>
+    public const string DefaultReference = "thread,native";
+
+    /// <summary>The in-process baseline a run gets when it lists no in-process transport: the same ring as mmf, in ordinary memory.</summary>
+    public const string BaselineTransport = "thread";
+
+    private static readonly Option<string?> ColumnsOption = CreateColumnsOption();
+
+    /// <summary>--columns, for bench and report alike.</summary>
+    internal static Option<string?> CreateColumnsOption() => new("--columns")
+    {
+        Description = "The terminal table's columns: compact (the default: p50, its 95% CI, p99, rate, CPU/op or bytes/s, the ratio to the native twin), all, " +
+                      "or a comma list of: " + string.Join(", ", ResultTable.Keys) + ". transport, size and p50 are always shown; columns that do not fit the terminal are left out, lowest priority first, and named.",
     };
 
     private static readonly Option<DirectoryInfo?> OutputDirOption = new("--output-dir")
@@ -120,7 +140,7 @@ internal static class BenchCommand
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
             TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption,
-            OutputDirOption, ProgressOption,
+            OutputDirOption, ProgressOption, ColumnsOption,
         };
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
@@ -131,10 +151,12 @@ internal static class BenchCommand
         var stderr = Terminal.Error;
         BenchPlan plan;
         string format;
+        IReadOnlyList<string>? columns;
         ProgressStyle progressStyle;
         try
         {
             plan = BuildPlan(parse);
+            columns = OptionParsing.Columns(parse.GetValue(ColumnsOption));
             format = parse.GetValue(FormatOption)!.ToLowerInvariant();
             if (format is not ("table" or "json"))
             {
@@ -178,8 +200,8 @@ internal static class BenchCommand
 
         if (output is not null)
         {
-            await File.WriteAllTextAsync(output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report), CancellationToken.None);
-            ConsoleExporter.Write(format == "json" ? stderr : terminal, report);
+            await File.WriteAllTextAsync(output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report, columns), CancellationToken.None);
+            ConsoleExporter.Write(format == "json" ? stderr : terminal, report, columns);
             stderr.MarkupLine($"[grey]wrote {Markup.Escape(output.FullName)}[/]");
         }
         else if (format == "json")
@@ -189,7 +211,7 @@ internal static class BenchCommand
         }
         else
         {
-            ConsoleExporter.Write(terminal, report);
+            ConsoleExporter.Write(terminal, report, columns);
         }
 
         bool outputsWritten = parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName);
@@ -222,17 +244,17 @@ internal static class BenchCommand
                 Quick = plan.Quick,
                 Wait = plan.Wait?.ToString().ToLowerInvariant(),
                 RingCapacity = plan.Capacity,
-                Reference = plan.NativeReference ? "native" : "none",
+                Reference = plan.Reference,
             },
             Results = [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))],
             ReferenceRun = outcome.ReferenceRun,
         };
     }
 
-    private static string RenderTable(BenchReport report)
+    private static string RenderTable(BenchReport report, IReadOnlyList<string>? columns)
     {
         var writer = new StringWriter();
-        ConsoleExporter.Write(Terminal.Plain(writer), report);
+        ConsoleExporter.Write(Terminal.Plain(writer), report, columns);
         return writer.ToString();
     }
 
@@ -240,6 +262,13 @@ internal static class BenchCommand
     {
         bool quick = parse.GetValue(QuickOption);
         var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, TransportRegistry.Default);
+        var references = OptionParsing.References(parse.GetValue(ReferenceOption)!);
+        bool native = references.Contains("native");
+        if (references.Contains(BaselineTransport) && !transports.Any(t => t is IInProcessTransport))
+        {
+            transports = [.. transports, TransportRegistry.Default.Get(BaselineTransport)];
+        }
+
         var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!);
         bool sizesGiven = parse.GetResult(SizesOption) is { Implicit: false };
         var sizes = OptionParsing.Sizes(quick && !sizesGiven ? "64,64KiB" : parse.GetValue(SizesOption)!);
@@ -291,8 +320,6 @@ internal static class BenchCommand
               : throw new UsageException($"Unknown --wait '{waitText}'. Valid: spin, backoff, block.")
             : null;
 
-        string reference = parse.GetValue(ReferenceOption)!.ToLowerInvariant();
-        bool native = reference is "native" ? true : reference is "none" ? false : throw new UsageException($"Unknown --reference '{reference}'. Valid: native, none.");
 
         TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.Duration(timeoutText, "--case-timeout") : null;
         var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait);
@@ -305,6 +332,7 @@ internal static class BenchCommand
                 ? mmfDir.Exists ? mmfDir.FullName : throw new UsageException($"--mmf-dir {mmfDir} is not an existing directory.")
                 : null,
             NativeReference = native,
+            Reference = references.Count == 0 ? "none" : string.Join(",", references),
         };
     }
 

@@ -76,6 +76,9 @@ internal sealed record BenchPlan(
     /// <summary>Whether each trial is paired with a trial of its native twin (--reference native).</summary>
     public bool NativeReference { get; init; }
 
+    /// <summary>What --reference asked for, as the result file records it: "thread,native", "native", "thread" or "none".</summary>
+    public string Reference { get; init; } = "none";
+
     /// <summary>Set by --case-timeout.</summary>
     public TimeSpan? CaseTimeoutOverride { get; init; }
 
