@@ -111,6 +111,9 @@ internal static class Palette
         ["file"] = "#9c6b4e", ["thread"] = "#a463f2", ["channel"] = "#ff8ab7", ["shared"] = "#7f7f7f",
     };
 
+    /// <summary>The colours by position, for a chart that has no transport name to go by (prefer <see cref="Of"/>).</summary>
+    public static readonly string[] Hex = ["#4269d0", "#efb118", "#e8463a", "#17becf", "#3ca951", "#a463f2", "#9c6b4e", "#ff8ab7", "#7f7f7f", "#bcbd22"];
+
     private static readonly string[] Extra = ["#1f3a93", "#bcbd22", "#8c2d04", "#00876c", "#d45087", "#665191", "#f95d6a", "#2f4b7c"];
 
     private static readonly string[] ExtraDashes = ["", "10,3", "3,3", "10,3,2,3"];
