@@ -127,16 +127,18 @@ internal static class ConsoleExporter
                     continue;
                 }
 
-                var bars = LogBars.Of([.. rows.Select(r => (double)r.Result.Latency!.P50Ns)], Math.Clamp(console.Profile.Width - 40, 10, 60));
+                // The figure the tables and the verdict show: the median of the trials' p50s.
+                var p50s = rows.Select(r => Summary.Value(r, Column.P50)!.Value).ToList();
+                var bars = LogBars.Of(p50s, Math.Clamp(console.Profile.Width - 40, 10, 60));
                 int label = rows.Max(r => r.Result.Transport.Length);
                 console.MarkupLine($"[bold]p50 {Markup.Escape(workload)}, {Markup.Escape(Format.Size(size))}[/] (log scale; shorter is better; ░ in-process baseline)");
-                foreach (var (row, length) in rows.Zip(bars))
+                foreach (var (row, length, p50) in rows.Zip(bars, p50s))
                 {
                     var (hex, _) = Palette.Of(row.Result.Transport, summary.Transports);
                     bool baseline = Verdict.IsInProcess(row.Result.Transport);
                     string bar = new(baseline ? '░' : '█', length);
                     string color = plain(console) ? "" : $"[{Palette.Console(hex).ToMarkup()}]";
-                    console.MarkupLine($"  {Markup.Escape(row.Result.Transport.PadLeft(label))}  {color}{bar}{(color.Length > 0 ? "[/]" : "")} {Markup.Escape(Format.Duration(row.Result.Latency!.P50Ns))}");
+                    console.MarkupLine($"  {Markup.Escape(row.Result.Transport.PadLeft(label))}  {color}{bar}{(color.Length > 0 ? "[/]" : "")} {Markup.Escape(Format.Duration(p50))}");
                 }
 
                 console.WriteLine();

@@ -29,8 +29,9 @@ internal sealed record Ranked(string Transport, double Figure, Standing Standing
 /// <summary>How many times better one transport is than another, per pair of trials (trial i of each ran in round i).</summary>
 /// <param name="Better">The better one.</param>
 /// <param name="Worse">The other.</param>
-/// <param name="Times">How many times better: its median over the pairs, with spread and 95% interval; at least 1 at the median.</param>
-internal sealed record Lead(string Better, string Worse, Estimate Times);
+/// <param name="Times">How many times better: its median over the pairs, with spread and 95% interval.</param>
+/// <param name="Apart">True when their trials are apart (Mann–Whitney, p &lt; 0.05); false when the same within noise.</param>
+internal sealed record Lead(string Better, string Worse, Estimate Times, bool Apart = true);
 
 /// <summary>
 /// The answer for one workload and message size: the transports between processes ranked by their headline figure,
@@ -153,7 +154,7 @@ internal sealed record Verdict(IReadOnlyList<VerdictLine> Lines)
             pairs = [Factor(x0, y0, higher)];
         }
 
-        return Estimates.Of(pairs) is { } times ? new Lead(better.Result.Transport, worse.Result.Transport, times) : null;
+        return Estimates.Of(pairs) is { } times ? new Lead(better.Result.Transport, worse.Result.Transport, times, MannWhitney.Apart(a, b)) : null;
     }
 
     /// <summary>How many times <paramref name="x"/> is better than <paramref name="y"/>: y ÷ x for times, x ÷ y for rates.</summary>
