@@ -126,7 +126,7 @@ internal static class SvgCharts
 
         svg.Line(left, bottom, Width - right, bottom, Muted, 1);
         svg.Text((left + Width - right) / 2, height - 12, "message size", anchor: "middle", size: 11, fill: Muted);
-        var labels = new List<(double Y, string Text, string Color)>();
+        var labels = new List<(double X, double Y, string Text, string Color)>();
         foreach (var (mechanism, points) in native)
         {
             svg.Polyline(points.Select(p => (x[p.Size], y[p.Bytes])), Palette.Native, 1.5, Palette.NativeDash);
@@ -135,7 +135,7 @@ internal static class SvgCharts
                 svg.Circle(x[p.Size], y[p.Bytes], 3, Palette.Native, $"native {mechanism} {Format.Size(p.Size)}: {Format.Bytes(p.Bytes)}");
             }
 
-            labels.Add((y[points[^1].Bytes], $"native {mechanism}", Palette.Native));
+            labels.Add((x[points[^1].Size], y[points[^1].Bytes], $"native {mechanism}", Palette.Native));
         }
 
         foreach (var transport in rows.GroupBy(r => r.Result.Transport))
@@ -157,15 +157,21 @@ internal static class SvgCharts
                     stroke: baseline ? "#1f2328" : "#ffffff");
             }
 
-            labels.Add((y[points[^1].Result.BytesPerSecond], baseline ? $"{transport.Key} (in-process)" : transport.Key, color));
+            labels.Add((x[points[^1].Result.MessageSize], y[points[^1].Result.BytesPerSecond], baseline ? $"{transport.Key} (in-process)" : transport.Key, color));
         }
 
-        // Each line is named at its right end; names that would overlap are pushed apart, keeping their order.
+        // Each line is named at its right end; names that would overlap are pushed apart, keeping their order, and a
+        // thin leader joins a moved name to the end of its line.
         double next = double.MinValue;
-        foreach (var (ly, text, color) in labels.OrderBy(l => l.Y))
+        foreach (var (lx, ly, text, color) in labels.OrderBy(l => l.Y))
         {
             double at = Math.Max(ly + 4, next);
-            svg.Text(Width - right + 12, at, text, fill: color == Palette.Native ? Palette.Native : color, weight: "bold");
+            if (at - 4 - ly > 2)
+            {
+                svg.Line(lx + 6, ly, Width - right + 8, at - 4, color, 0.75);
+            }
+
+            svg.Text(Width - right + 12, at, text, fill: color, weight: "bold");
             next = at + 14;
         }
 
