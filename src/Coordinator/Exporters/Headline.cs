@@ -49,7 +49,7 @@ internal static class Headline
 
         if (summary.HasRatios)
         {
-            lines.Add("vs ref: p50 ÷ the native twin's p50 (lower is better); for throughput msg/s ÷ the twin's (higher is better).");
+            lines.Add("vs native, vs ref: p50 ÷ the native twin's p50 (lower is better); for throughput msg/s ÷ the twin's (higher is better).");
             lines.Add("reference: the native C twin (ipckit-native), run right after each trial; a ratio is the median over the pairs of trials, with its 95% interval.");
         }
 
