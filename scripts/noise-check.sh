@@ -4,8 +4,11 @@
 #   1. RUNS times (default 10), two back-to-back quick runs of unchanged code,
 #        ipckit bench -t pipe,unix,tcp,mmf --quick -f json
 #      compared with `ipckit compare A B --fail-on-regression 25%`: every comparison must exit 0.
-#   2. The gate still catches a real change: mmf round trips with --wait spin (the baseline) against --wait block
-#      (many times slower) must exit 5.
+#   2. The gate still catches a real change: 64 KiB mmf round trips through a 4 KiB ring (streamed in 16 pieces, a
+#      wake-up each) against the default 1 MiB ring (travelling whole), both with --wait block, must exit 5. Also
+#      shown, not required: mmf round trips with --wait spin against --wait block. On a machine loaded many times over
+#      its CPUs a pinned spinning pair stalls for whole time slices in some trials, so spin is not a stable baseline
+#      there (docs/statistics.md).
 #
 #   scripts/noise-check.sh [RUNS] [OUTDIR]      default OUTDIR: artifacts/noise-check
 #
@@ -37,13 +40,20 @@ for ((i = 1; i <= runs; i++)); do
     (( code == 0 )) || failed=1
 done
 
-echo "real change: mmf latency, --wait spin (baseline) against --wait block"
+echo "real change: 64 KiB mmf round trips, 1 MiB ring (baseline) against a 4 KiB ring, both --wait block"
+"$ipckit" bench -t mmf -w latency --sizes 64KiB --quick --wait block -f json -o "$out/ring-1m.json" > /dev/null 2> "$out/ring-1m.log" || failed=1
+"$ipckit" bench -t mmf -w latency --sizes 64KiB --quick --wait block --capacity 4KiB -f json -o "$out/ring-4k.json" > /dev/null 2> "$out/ring-4k.log" || failed=1
+"$ipckit" compare "$out/ring-1m.json" "$out/ring-4k.json" --fail-on-regression "$threshold" > "$out/ring-1m-vs-4k.txt" 2>&1
+code=$?
+echo "1 MiB vs 4 KiB ring: compare exit $code (5 expected) · $(grep -E '^(No result|[0-9]+ result)' "$out/ring-1m-vs-4k.txt" | tail -1)"
+(( code == 5 )) || failed=1
+
+echo "shown only: mmf latency, --wait spin (baseline) against --wait block"
 "$ipckit" bench -t mmf -w latency --quick --wait spin -f json -o "$out/spin.json" > /dev/null 2> "$out/spin.log" || failed=1
 "$ipckit" bench -t mmf -w latency --quick --wait block -f json -o "$out/block.json" > /dev/null 2> "$out/block.log" || failed=1
 "$ipckit" compare "$out/spin.json" "$out/block.json" --fail-on-regression "$threshold" > "$out/spin-vs-block.txt" 2>&1
 code=$?
-echo "spin vs block: compare exit $code (5 expected) · $(grep -E '^(No result|[0-9]+ result)' "$out/spin-vs-block.txt" | tail -1)"
-(( code == 5 )) || failed=1
+echo "spin vs block: compare exit $code (5 when spin did not stall) · $(grep -E '^(No result|[0-9]+ result)' "$out/spin-vs-block.txt" | tail -1)"
 
 if (( failed )); then
     echo "noise check: FAILED"

@@ -7,6 +7,7 @@
 // Any other transport works the same way (unix:///tmp/pc.sock, tcp://127.0.0.1:0); only the endpoint changes.
 // Exit codes: 0 every reading arrived once, in order and intact; 1 otherwise or on a transport error; 2 bad arguments.
 using System.Globalization;
+using IpcKit.Samples;
 using IpcKit.Samples.ProducerConsumer;
 using IpcKit.Transports;
 

@@ -25,8 +25,8 @@ internal static class Client
             // Every wait has a deadline: a server that hangs is reported, not waited for forever.
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
             deadline.CancelAfter(ReplyTimeout);
-            await connection.SendAsync(request, Wire.Options, deadline.Token);
-            QuoteReply reply = await connection.ReceiveAsync<QuoteReply?>(Wire.Options, deadline.Token)
+            await connection.SendAsync(request, deadline.Token);
+            QuoteReply reply = await connection.ReceiveAsync<QuoteReply?>(deadline.Token)
                 ?? throw new InvalidOperationException("The server sent nil instead of a reply.");
             if (reply.Id != request.Id)
             {

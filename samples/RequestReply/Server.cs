@@ -48,13 +48,12 @@ internal static class Server
         {
             try
             {
-                // ReceiveAsync returns null when the client closes cleanly between messages: the normal end of a session.
-                while (await connection.ReceiveAsync(stop) is { } message)
+                // ReadAllAsync decodes each message as it arrives (under MessagePackSecurity.UntrustedData) and ends when
+                // the client closes cleanly between messages: the normal end of a session.
+                await foreach (QuoteRequest? request in connection.ReadAllAsync<QuoteRequest?>(cancellationToken: stop))
                 {
-                    // Decode at once: the buffer is only valid until the next receive on this connection.
-                    QuoteRequest request = MessagePackSerializer.Deserialize<QuoteRequest?>(message, Wire.Options)
-                        ?? throw new MessagePackException(0, "a request may not be nil.");
-                    await connection.SendAsync(Answer(request), Wire.Options, CancellationToken.None);
+                    QuoteRequest valid = request ?? throw new ProtocolViolationException("A request may not be nil.");
+                    await connection.SendAsync(Answer(valid), CancellationToken.None);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -63,7 +62,7 @@ internal static class Server
             }
             catch (ProtocolViolationException e)
             {
-                // Garbage, an oversized frame or a message that is not a QuoteRequest (MessagePackException):
+                // Garbage, an oversized frame or a message that is not exactly one QuoteRequest:
                 // this client cannot be trusted any more, but the others are served on.
                 Console.Error.WriteLine($"server: dropped a client that broke the protocol: {e.Message}");
             }

@@ -1,5 +1,7 @@
 using System.Buffers;
+using IpcKit.Transports;
 using IpcKit.Transports.MessagePack;
+using MessagePack;
 
 namespace IpcKit.Protocol;
 
@@ -20,97 +22,45 @@ public enum WorkerRole
 }
 
 /// <summary>
-/// A message on the control channel between the coordinator and a worker (the worker's stdin and stdout). Each is a
-/// MessagePack map with string keys and a <c>type</c> entry; readers skip keys they do not know. See docs/protocol.md.
+/// A message on the control channel between the coordinator and a worker (the worker's stdin and stdout), encoded by
+/// MessagePack-CSharp as a union: a 2-element array of the message's union key and its body, a map keyed by property
+/// name. Readers skip keys they do not know, so fields can be added. See docs/protocol.md.
 /// </summary>
+[Union(0, typeof(ConfigureMessage))]
+[Union(1, typeof(ReadyMessage))]
+[Union(2, typeof(ResultMessage))]
+[Union(3, typeof(ErrorMessage))]
+[Union(4, typeof(CountersRequest))]
+[Union(5, typeof(CountersMessage))]
 public abstract record ControlMessage
 {
+    /// <summary>
+    /// The options both ends use: the standard resolver under <see cref="MessagePackSecurity.UntrustedData"/>, with the
+    /// object graph limited to 8 levels (a control message nests 3 deep), because a worker's stdout may carry anything.
+    /// </summary>
+    public static MessagePackSerializerOptions Options { get; } = MessagePackFrames.DefaultOptions
+        .WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(8));
+
     /// <summary>Encodes the message into <paramref name="output"/>.</summary>
-    public void WriteTo(IBufferWriter<byte> output)
-    {
-        var writer = new MessagePackWriter(output);
-        var fields = Fields();
-        writer.WriteMapHeader(fields.Count + 1);
-        writer.Write("type");
-        writer.Write(TypeName);
-        foreach (var (key, value) in fields)
-        {
-            writer.Write(key);
-            switch (value)
-            {
-                case null: writer.WriteNil(); break;
-                case string s: writer.Write(s); break;
-                case long l: writer.Write(l); break;
-                case int i: writer.Write(i); break;
-                case bool b: writer.Write(b); break;
-                default: throw new InvalidOperationException($"Unsupported control field type {value.GetType()}.");
-            }
-        }
+    public void WriteTo(IBufferWriter<byte> output) => MessagePackSerializer.Serialize(output, this, Options);
 
-        writer.Flush();
-    }
-
-    /// <summary>Decodes one control message.</summary>
-    /// <exception cref="MessagePackException">Not a control message: malformed, or an unknown type.</exception>
+    /// <summary>Decodes one control message, checking what the types cannot say (known type, no missing text, a known role).</summary>
+    /// <exception cref="ProtocolViolationException">Not a control message: malformed, truncated, too deep, followed by
+    /// other bytes, of an unknown type, or missing a field.</exception>
     public static ControlMessage Read(ReadOnlyMemory<byte> bytes)
     {
-        var reader = new MessagePackReader(bytes);
-        int count = reader.ReadMapHeader();
-        var values = new Dictionary<string, object?>(count, StringComparer.Ordinal);
-        for (int i = 0; i < count; i++)
+        ControlMessage message = MessagePackFrames.Read<ControlMessage?>(bytes, Options)
+                                 ?? throw new ProtocolViolationException(
+                                     "The control message is nil or of an unknown type (known: 0 configure, 1 ready, 2 result, 3 error, 4 counters request, 5 counters).");
+        string? problem = message switch
         {
-            string key = reader.ReadString() ?? "";
-            values[key] = reader.NextType switch
-            {
-                MessagePackType.Nil => ReadNil(ref reader),
-                MessagePackType.String => reader.ReadString(),
-                MessagePackType.Integer => reader.ReadInt64(),
-                MessagePackType.Boolean => reader.ReadBoolean(),
-                _ => SkipValue(ref reader),
-            };
-        }
-
-        string type = values.GetValueOrDefault("type") as string ?? "";
-        return type switch
-        {
-            ConfigureMessage.Type => new ConfigureMessage(
-                Enum.Parse<WorkerRole>(Str(values, "role"), ignoreCase: true), Str(values, "endpoint"), (int)Int(values, "messageSize"),
-                Int(values, "count"), (int)Int(values, "cpu")),
-            ReadyMessage.Type => new ReadyMessage((int)Int(values, "pid"), (int)Int(values, "cpu")),
-            ResultMessage.Type => new ResultMessage(
-                Int(values, "received"), Int(values, "corrupted"), Int(values, "lost"),
-                new ProcessCounters(Int(values, "userNs"), Int(values, "systemNs"), Int(values, "voluntary"), Int(values, "involuntary"))),
-            ErrorMessage.Type => new ErrorMessage(Str(values, "kind"), Str(values, "message")),
-            CountersRequest.Type => new CountersRequest(),
-            CountersMessage.Type => new CountersMessage(
-                new ProcessCounters(Int(values, "userNs"), Int(values, "systemNs"), Int(values, "voluntary"), Int(values, "involuntary"))),
-            _ => throw new MessagePackException(0, $"unknown control message type '{type}'"),
+            ConfigureMessage c when !Enum.IsDefined(c.Role) => $"configure names the unknown role {(int)c.Role}",
+            ConfigureMessage { Endpoint: null } => "configure lacks the endpoint",
+            ErrorMessage { Kind: null } or ErrorMessage { Message: null } => "error lacks its kind or message",
+            _ => null,
         };
+        return problem is null ? message : throw new ProtocolViolationException($"Invalid control message: {problem}.");
     }
-
-    /// <summary>The value of the <c>type</c> key.</summary>
-    protected abstract string TypeName { get; }
-
-    /// <summary>The other keys and values, in order.</summary>
-    protected abstract IReadOnlyList<(string Key, object? Value)> Fields();
-
-    private static object? ReadNil(ref MessagePackReader reader)
-    {
-        reader.ReadNil();
-        return null;
-    }
-
-    private static object? SkipValue(ref MessagePackReader reader)
-    {
-        reader.Skip();
-        return null;
-    }
-
-    private static string Str(Dictionary<string, object?> values, string key) =>
-        values.GetValueOrDefault(key) as string ?? throw new MessagePackException(0, $"the control message lacks the text field '{key}'");
-
-    private static long Int(Dictionary<string, object?> values, string key) =>
-        values.GetValueOrDefault(key) is long l ? l : throw new MessagePackException(0, $"the control message lacks the integer field '{key}'");
 }
 
 /// <summary>Coordinator → worker, first: what to connect to and what to do.</summary>
@@ -119,93 +69,34 @@ public abstract record ControlMessage
 /// <param name="MessageSize">Message size in bytes (for <see cref="WorkerRole.Source"/>).</param>
 /// <param name="Count">Messages to send (for <see cref="WorkerRole.Source"/>), else 0.</param>
 /// <param name="Cpu">The CPU to pin the worker's I/O thread to, or -1 not to pin.</param>
-public sealed record ConfigureMessage(WorkerRole Role, string Endpoint, int MessageSize, long Count, int Cpu) : ControlMessage
-{
-    internal const string Type = "configure";
-
-    /// <inheritdoc/>
-    protected override string TypeName => Type;
-
-    /// <inheritdoc/>
-    protected override IReadOnlyList<(string Key, object? Value)> Fields() =>
-    [
-        ("role", Role.ToString().ToLowerInvariant()), ("endpoint", Endpoint), ("messageSize", MessageSize),
-        ("count", Count), ("cpu", Cpu),
-    ];
-}
+[MessagePackObject(keyAsPropertyName: true)]
+public sealed record ConfigureMessage(WorkerRole Role, string Endpoint, int MessageSize, long Count, int Cpu) : ControlMessage;
 
 /// <summary>Worker → coordinator: connected and ready.</summary>
 /// <param name="Pid">The worker's process id.</param>
 /// <param name="Cpu">The CPU its I/O thread is pinned to, or -1.</param>
-public sealed record ReadyMessage(int Pid, int Cpu) : ControlMessage
-{
-    internal const string Type = "ready";
-
-    /// <inheritdoc/>
-    protected override string TypeName => Type;
-
-    /// <inheritdoc/>
-    protected override IReadOnlyList<(string Key, object? Value)> Fields() => [("pid", Pid), ("cpu", Cpu)];
-}
+[MessagePackObject(keyAsPropertyName: true)]
+public sealed record ReadyMessage(int Pid, int Cpu) : ControlMessage;
 
 /// <summary>Worker → coordinator, last: what it received and what it cost (counters cover connect to end of stream).</summary>
 /// <param name="Received">Messages received.</param>
 /// <param name="Corrupted">Messages whose checksum or length was wrong.</param>
 /// <param name="Lost">Gaps in the sequence numbers.</param>
 /// <param name="Counters">The worker's CPU time and context switches during the case.</param>
-public sealed record ResultMessage(long Received, long Corrupted, long Lost, ProcessCounters Counters) : ControlMessage
-{
-    internal const string Type = "result";
-
-    /// <inheritdoc/>
-    protected override string TypeName => Type;
-
-    /// <inheritdoc/>
-    protected override IReadOnlyList<(string Key, object? Value)> Fields() =>
-    [
-        ("received", Received), ("corrupted", Corrupted), ("lost", Lost),
-        ("userNs", Counters.UserNs), ("systemNs", Counters.SystemNs), ("voluntary", Counters.Voluntary), ("involuntary", Counters.Involuntary),
-    ];
-}
+[MessagePackObject(keyAsPropertyName: true)]
+public sealed record ResultMessage(long Received, long Corrupted, long Lost, ProcessCounters Counters) : ControlMessage;
 
 /// <summary>Worker → coordinator: the worker failed and is about to exit.</summary>
 /// <param name="Kind">The exception type name.</param>
 /// <param name="Message">What went wrong.</param>
-public sealed record ErrorMessage(string Kind, string Message) : ControlMessage
-{
-    internal const string Type = "error";
-
-    /// <inheritdoc/>
-    protected override string TypeName => Type;
-
-    /// <inheritdoc/>
-    protected override IReadOnlyList<(string Key, object? Value)> Fields() => [("kind", Kind), ("message", Message)];
-}
+[MessagePackObject(keyAsPropertyName: true)]
+public sealed record ErrorMessage(string Kind, string Message) : ControlMessage;
 
 /// <summary>Coordinator → worker, during a case: report your CPU counters now (read before and after the timed part).</summary>
-public sealed record CountersRequest : ControlMessage
-{
-    internal const string Type = "counters-request";
-
-    /// <inheritdoc/>
-    protected override string TypeName => Type;
-
-    /// <inheritdoc/>
-    protected override IReadOnlyList<(string Key, object? Value)> Fields() => [];
-}
+[MessagePackObject(keyAsPropertyName: true)]
+public sealed record CountersRequest : ControlMessage;
 
 /// <summary>Worker → coordinator: the answer to <see cref="CountersRequest"/>.</summary>
 /// <param name="Counters">The worker's whole-process counters since it started (getrusage(RUSAGE_SELF)).</param>
-public sealed record CountersMessage(ProcessCounters Counters) : ControlMessage
-{
-    internal const string Type = "counters";
-
-    /// <inheritdoc/>
-    protected override string TypeName => Type;
-
-    /// <inheritdoc/>
-    protected override IReadOnlyList<(string Key, object? Value)> Fields() =>
-    [
-        ("userNs", Counters.UserNs), ("systemNs", Counters.SystemNs), ("voluntary", Counters.Voluntary), ("involuntary", Counters.Involuntary),
-    ];
-}
+[MessagePackObject(keyAsPropertyName: true)]
+public sealed record CountersMessage(ProcessCounters Counters) : ControlMessage;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using MessagePack;
 
 namespace IpcKit.Protocol;
 
@@ -12,6 +13,7 @@ namespace IpcKit.Protocol;
 /// <param name="SystemNs">Kernel-mode CPU time in nanoseconds.</param>
 /// <param name="Voluntary">Voluntary context switches (the thread blocked, e.g. waiting for a message), summed over threads.</param>
 /// <param name="Involuntary">Involuntary context switches (the scheduler preempted a runnable thread), summed over threads.</param>
+[MessagePackObject(keyAsPropertyName: true)]
 public readonly partial record struct ProcessCounters(long UserNs, long SystemNs, long Voluntary, long Involuntary)
 {
     private static readonly long s_nsPerTick = 1_000_000_000L / 100; // USER_HZ is 100 on Linux

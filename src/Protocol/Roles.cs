@@ -37,11 +37,16 @@ public static class Roles
         ArgumentNullException.ThrowIfNull(data);
         // The coordinator verifies what comes back; checking here too would add to every round trip.
         long count = 0;
-        while (data.Receive() is { } message)
+        while (true)
         {
-            if (++count > hangAfter)
+            if (count++ >= hangAfter)
             {
-                Thread.Sleep(Timeout.Infinite);
+                Thread.Sleep(Timeout.Infinite); // stuck, and no longer reading: only the control channel can end this worker
+            }
+
+            if (data.Receive() is not { } message)
+            {
+                return;
             }
 
             data.Send(message);
@@ -88,12 +93,12 @@ public static class Roles
     public static void Reply(IConnection data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var options = OrderReceiptFormatter.Options;
+        SerializerWarmup.Run();
         while (data.Receive() is { } message)
         {
-            var order = MessagePackSerializer.Deserialize<Order?>(message, options)
+            var order = MessagePackFrames.Read<Order?>(message)
                         ?? throw new ProtocolViolationException("The request workload received a nil order.");
-            data.Send<OrderReceipt?>(OrderReceipt.For(order), options);
+            data.Send(OrderReceipt.For(order));
         }
     }
 }

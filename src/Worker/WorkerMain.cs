@@ -11,9 +11,14 @@ internal static class WorkerMain
 
     /// <summary>
     /// Fault injection for IpcKit's own end-to-end tests, like a dummy child program: <c>fail-start</c> exits before
-    /// connecting; <c>hang</c> stops answering after 1000 messages. Unset in normal use.
+    /// connecting; <c>hang</c> stops answering (and reading) after 1000 messages, <c>hang:N</c> after N. Unset in normal use.
     /// </summary>
     internal const string FaultVariable = "IPCKIT_WORKER_FAULT";
+
+    private static long HangAfter(string? fault) =>
+        fault == "hang" ? 1000
+        : fault is ['h', 'a', 'n', 'g', ':', .. var n] && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out long count) ? count
+        : long.MaxValue;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -49,7 +54,7 @@ internal static class WorkerMain
             WatchCoordinator(control, data);
 
             var start = ProcessCounters.Self();
-            var role = new RoleRunner(data, configure) { HangAfter = fault == "hang" ? 1000 : long.MaxValue };
+            var role = new RoleRunner(data, configure) { HangAfter = HangAfter(fault) };
             var thread = new Thread(role.Run) { IsBackground = true, Name = "ipckit-worker-io" };
             thread.Start();
             int cpu = await role.Pinned.Task.WaitAsync(TimeSpan.FromSeconds(10));

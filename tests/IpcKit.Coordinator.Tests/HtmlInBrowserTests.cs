@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using System.Text;
+using CliWrap;
 using IpcKit.Coordinator.Exporters;
 
 namespace IpcKit.Coordinator.Tests;
@@ -85,37 +86,32 @@ public sealed class HtmlInBrowserTests : IDisposable
             .FirstOrDefault(p => p is not null);
         Assert.True(chromium is not null, "Chromium is not installed: this test needs Debian's chromium package (.ci/run installs it: apt-get install chromium).");
 
-        var info = new ProcessStartInfo(chromium!)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", $"--user-data-dir={Path.Combine(_dir, "profile")}", "--enable-logging=stderr", "--v=0"])
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        string[] arguments =
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", $"--user-data-dir={Path.Combine(_dir, "profile")}", "--enable-logging=stderr", "--v=0",
+            .. args,
+        ];
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        using var deadline = new CancellationTokenSource(Deadline);
+        CommandResult result;
         try
         {
-            await process.WaitForExitAsync().WaitAsync(Deadline);
+            // CliWrap reads both streams concurrently and kills Chromium's whole process tree when the deadline passes.
+            result = await Cli.Wrap(chromium!)
+                .WithArguments(arguments)
+                .WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout))
+                .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(deadline.Token);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"Chromium did not finish within {Deadline.TotalSeconds} s.\n{await stderr}");
+            throw new TimeoutException($"Chromium did not finish within {Deadline.TotalSeconds} s.\n{stderr}");
         }
 
-        Assert.True(process.ExitCode == 0, $"Chromium exited {process.ExitCode}:\n{await stderr}");
-        return (await stdout, await stderr);
+        Assert.True(result.ExitCode == 0, $"Chromium exited {result.ExitCode}:\n{stderr}");
+        return (stdout.ToString(), stderr.ToString());
     }
 }

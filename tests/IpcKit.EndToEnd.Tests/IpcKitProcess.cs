@@ -1,32 +1,39 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
+using CliWrap;
 
 namespace IpcKit.EndToEnd.Tests;
 
 /// <summary>
-/// The real `ipckit` (the coordinator binary built from this tree) in its own process: its output, its workers, and
-/// what it leaves on disk. Disposing kills whatever is left, so a failing test cannot leak processes.
+/// The real `ipckit` (the coordinator binary built from this tree) in its own process, run with CliWrap: its output,
+/// its workers, and what it leaves on disk. Its stdin stays open until disposal, as a terminal's would. Disposing kills
+/// whatever is left, so a failing test cannot leak processes.
 /// </summary>
 internal sealed partial class IpcKitProcess : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly Channel<string> _stderrLines = Channel.CreateUnbounded<string>();
     private readonly HashSet<int> _workers = [];
+    private readonly TaskCompletionSource _closeInput = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _kill = new();
+    private readonly CommandTask<CommandResult> _run;
 
-    private IpcKitProcess(Process process)
+    private IpcKitProcess(Command command)
     {
-        _process = process;
-        Pid = process.Id;
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } l) { lock (_stdout) { _stdout.AppendLine(l); } } };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } l)
+        _run = command
+            .WithStandardInputPipe(PipeSource.Create(async (_, cancellationToken) => await _closeInput.Task.WaitAsync(cancellationToken)))
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(l =>
+            {
+                lock (_stdout)
+                {
+                    _stdout.AppendLine(l);
+                }
+            }))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(l =>
             {
                 lock (_stderr)
                 {
@@ -34,10 +41,10 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
                 }
 
                 _stderrLines.Writer.TryWrite(l);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+            }))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(_kill.Token);
+        Pid = _run.ProcessId;
     }
 
     public int Pid { get; }
@@ -48,28 +55,11 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
 
     public static string BinaryDirectory => AppContext.BaseDirectory;
 
-    public static IpcKitProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
-    {
-        var info = new ProcessStartInfo(Path.Combine(BinaryDirectory, "IpcKit.Coordinator"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? BinaryDirectory,
-        };
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[k] = v;
-        }
-
-        return new IpcKitProcess(Process.Start(info)!);
-    }
+    public static IpcKitProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null) =>
+        new(Cli.Wrap(Path.Combine(BinaryDirectory, "IpcKit.Coordinator"))
+            .WithArguments(args)
+            .WithWorkingDirectory(workingDirectory ?? BinaryDirectory)
+            .WithEnvironmentVariables((environment ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value)));
 
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
@@ -82,15 +72,13 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
     {
         try
         {
-            await _process.WaitForExitAsync().WaitAsync(timeout ?? Deadline);
+            // CliWrap completes the run once the process has exited and both output pipes are drained.
+            return (await _run.Task.WaitAsync(timeout ?? Deadline)).ExitCode;
         }
         catch (TimeoutException)
         {
             throw new TimeoutException($"ipckit did not exit within {(timeout ?? Deadline).TotalSeconds} s.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
         }
-
-        _process.WaitForExit(); // drains the output handlers
-        return _process.ExitCode;
     }
 
     /// <summary>Waits until ipckit prints a stderr line containing <paramref name="text"/> (its progress lines).</summary>
@@ -190,10 +178,18 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        _closeInput.TrySetResult();
+        if (!_run.Task.IsCompleted)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(Deadline);
+            await _kill.CancelAsync(); // CliWrap kills ipckit's whole process tree
+        }
+
+        try
+        {
+            await _run.Task.WaitAsync(Deadline);
+        }
+        catch (OperationCanceledException)
+        {
         }
 
         int[] workers;
@@ -207,7 +203,7 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
             _ = Kill(worker, 9);
         }
 
-        _process.Dispose();
+        _kill.Dispose();
     }
 
     [StructLayout(LayoutKind.Sequential)]

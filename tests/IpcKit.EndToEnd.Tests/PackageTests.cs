@@ -52,10 +52,16 @@ public sealed class PackageTests(PackageFixture fixture)
     {
         // The RequestReply sample, as a user would copy it, referencing the package instead of the project.
         string app = Directory.CreateDirectory(Path.Combine(fixture.Root, "RequestReplyApp")).FullName;
-        foreach (string source in Directory.EnumerateFiles(Path.Combine(PackageFixture.RepositoryRoot, "samples", "RequestReply"), "*.cs"))
+        // The sample and the helper it shares with the other sample (samples/Shared, linked into its project).
+        foreach (string source in new[] { "RequestReply", "Shared" }
+                     .SelectMany(dir => Directory.EnumerateFiles(Path.Combine(PackageFixture.RepositoryRoot, "samples", dir), "*.cs")))
         {
             File.Copy(source, Path.Combine(app, Path.GetFileName(source)));
         }
+
+        // The sample starts its server with CliWrap, at the version the repository pins.
+        string cliWrap = System.Xml.Linq.XDocument.Load(Path.Combine(PackageFixture.RepositoryRoot, "Directory.Packages.props"))
+            .Descendants("PackageVersion").Single(e => (string?)e.Attribute("Include") == "CliWrap").Attribute("Version")!.Value;
 
         await File.WriteAllTextAsync(Path.Combine(app, "RequestReplyApp.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -69,6 +75,7 @@ public sealed class PackageTests(PackageFixture fixture)
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="IpcKit.Transports" Version="{PackageFixture.Version}" />
+                <PackageReference Include="CliWrap" Version="{cliWrap}" />
               </ItemGroup>
               <ItemGroup>
                 <!-- The package is for Linux ([SupportedOSPlatform("linux")]); say so, as its README asks. -->

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text;
+using CliWrap;
 
 namespace IpcKit.EndToEnd.Tests;
 
@@ -10,68 +10,45 @@ internal sealed record ProgramRun(string Command, int ExitCode, string Stdout, s
     public static string Dotnet { get; } = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     /// <summary>
-    /// Runs <paramref name="fileName"/> to completion within <paramref name="timeout"/>, reading stdout and stderr
-    /// concurrently, with stdin closed. On timeout the whole process tree is killed and the test fails with its output.
+    /// Runs <paramref name="fileName"/> to completion within <paramref name="timeout"/> with CliWrap, collecting stdout
+    /// and stderr, with stdin closed. On timeout CliWrap kills the whole process tree and the test fails with its output.
     /// </summary>
     public static async Task<ProgramRun> RunAsync(
         string fileName, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        // A child build must not pick up the MSBuild settings of the `dotnet test` that runs us.
-        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            info.Environment.Remove(key);
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        // A child build must not pick up the MSBuild settings of the `dotnet test` that runs us: null removes a variable.
+        var variables = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(k => k, string? (_) => null);
+        variables["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        variables["DOTNET_NOLOGO"] = "1";
+        variables["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        variables["MSBUILDDISABLENODEREUSE"] = "1";
         foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
         {
-            info.Environment[k] = v;
+            variables[k] = v;
         }
 
-        string command = fileName + " " + string.Join(' ', info.ArgumentList);
+        string[] arguments = [.. args];
+        string command = fileName + " " + string.Join(' ', arguments);
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } l) { lock (stdout) { stdout.AppendLine(l); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } l) { lock (stderr) { stderr.AppendLine(l); } } };
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync().WaitAsync(timeout);
+            CommandResult result = await Cli.Wrap(fileName)
+                .WithArguments(arguments)
+                .WithWorkingDirectory(workingDirectory ?? Environment.CurrentDirectory)
+                .WithEnvironmentVariables(variables)
+                .WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout))
+                .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(deadline.Token);
+            return new ProgramRun(command, result.ExitCode, stdout.ToString(), stderr.ToString());
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             throw new TimeoutException($"`{command}` did not finish within {timeout.TotalSeconds} s.\nstdout:\n{stdout}\nstderr:\n{stderr}");
-        }
-
-        process.WaitForExit(); // drains the output handlers
-        lock (stdout)
-        {
-            lock (stderr)
-            {
-                return new ProgramRun(command, process.ExitCode, stdout.ToString(), stderr.ToString());
-            }
         }
     }
 

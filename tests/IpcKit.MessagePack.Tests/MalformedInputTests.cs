@@ -1,106 +1,48 @@
+using IpcKit.Protocol.Samples;
+using IpcKit.Transports;
 using IpcKit.Transports.MessagePack;
+using MessagePack;
 using static IpcKit.MessagePack.Tests.Support;
 
 namespace IpcKit.MessagePack.Tests;
 
-/// <summary>Hostile or broken input ends in a <see cref="MessagePackException"/> that says where — never in a crash.</summary>
+/// <summary>
+/// Hostile or broken input read through IpcKit's typed path (<see cref="MessagePackFrames.Read{T}"/>, which every receive
+/// uses) ends in a <see cref="ProtocolViolationException"/> that says what was expected — never in a crash, a huge
+/// allocation or a stack overflow.
+/// </summary>
 public class MalformedInputTests
 {
     [Fact]
     public void The_never_used_byte_0xc1_is_rejected_wherever_it_appears()
     {
-        MessagePackException ex = AssertRejected("c1", (ref MessagePackReader r) => r.ReadInt32());
-        Assert.Equal(0, ex.Offset);
-        Assert.Contains("0xc1", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(MessagePackType.Unknown, new MessagePackReader(FromHex("c1")).NextType);
-
-        ex = AssertRejected("9201c1", (ref MessagePackReader r) => { r.Skip(); return null; });
-        Assert.Equal(2, ex.Offset);
-        AssertRejected("c1", (ref MessagePackReader r) => r.ReadString());
-        AssertRejected("c1", (ref MessagePackReader r) => r.ReadBytes());
-        AssertRejected("c1", (ref MessagePackReader r) => r.ReadArrayHeader());
-        AssertRejected("c1", (ref MessagePackReader r) => r.ReadDouble());
-        AssertRejected("c1", (ref MessagePackReader r) => { r.ReadNil(); return null; });
-        AssertRejected("81a16bc1", (ref MessagePackReader r) => MessagePackSerializer.Deserialize<Dictionary<string, int>>(FromHex("81a16bc1")));
-    }
-
-    [Theory]
-    [InlineData("a2c0af", 1)] // overlong '/'
-    [InlineData("a3e080af", 1)] // overlong, 3 bytes
-    [InlineData("a4f0808080", 1)] // overlong, 4 bytes
-    [InlineData("a3eda080", 1)] // U+D800, a lone high surrogate
-    [InlineData("a3edbfbf", 1)] // U+DFFF, a lone low surrogate
-    [InlineData("a6eda0bdedb2a9", 1)] // a surrogate pair encoded as two 3-byte sequences (CESU-8)
-    [InlineData("a4f4908080", 1)] // above U+10FFFF
-    [InlineData("a161ff", 2)] // 0xff never appears in UTF-8
-    [InlineData("a180", 1)] // a lone continuation byte
-    [InlineData("a2e282", 1)] // a cut 3-byte sequence
-    [InlineData("a3616263e2", 4)] // cut at the end (the length covers it)
-    [InlineData("a3c32861", 1)] // a lead byte without its continuation
-    public void Invalid_UTF8_is_rejected_with_the_offset_of_the_bad_bytes(string hexWithoutLengthFix, int minimumOffset)
-    {
-        byte[] bytes = FromHex(hexWithoutLengthFix);
-        bytes[0] = (byte)(0xa0 | (bytes.Length - 1)); // fixstr covering the rest
-        MessagePackException ex = AssertRejected(bytes, (ref MessagePackReader r) => r.ReadString());
-        Assert.InRange(ex.Offset, minimumOffset, bytes.Length - 1);
-        Assert.Contains("UTF-8", ex.Message, StringComparison.Ordinal);
-
-        AssertRejected(Segmented(bytes).ToArray(), (ref MessagePackReader r) => r.ReadStringSequence());
-        Assert.Throws<MessagePackException>(() =>
-        {
-            var segmented = new MessagePackReader(Segmented(bytes));
-            _ = segmented.ReadString();
-        });
-        Assert.Throws<MessagePackException>(() =>
-        {
-            var reader = new MessagePackReader(bytes);
-            _ = reader.TryReadStringSpan(out _);
-        });
+        ProtocolViolationException ex = AssertRejected<int>("c1");
+        Assert.IsType<MessagePackSerializationException>(ex.InnerException);
+        Assert.Contains("Int32", ex.Message, StringComparison.Ordinal);
+        AssertRejected<string>("c1");
+        AssertRejected<int[]>("9201c1");
+        AssertRejected<Dictionary<string, int>>("81a16bc1");
+        AssertRejected<object>("9201c1");
     }
 
     [Fact]
-    public void A_str32_declaring_4_GiB_in_a_10_byte_buffer_is_rejected_before_allocating()
+    public void A_str32_declaring_2_GiB_in_a_10_byte_buffer_is_rejected_before_allocating()
     {
-        byte[] bytes = FromHex("dbffffffff6162636465");
-        MessagePackException ex = AssertRejected(bytes, (ref MessagePackReader r) => r.ReadString());
-        Assert.Equal(0, ex.Offset);
-        Assert.Contains("MaxStringLength", ex.Message, StringComparison.Ordinal);
-
-        // With the limit at its maximum, the declared length (2 GiB - 1 here) is still checked against what remains.
-        var unlimited = MessagePackReaderOptions.Default with { MaxStringLength = int.MaxValue };
-        Assert.Contains("MaxStringLength", AssertRejected(bytes, (ref MessagePackReader r) => r.ReadString(), unlimited).Message, StringComparison.Ordinal);
-        bytes = FromHex("db7fffffff6162636465");
-        ex = AssertRejected(bytes, (ref MessagePackReader r) => r.ReadString(), unlimited);
-        Assert.Equal(0, ex.Offset);
-        Assert.Contains("only 5 remain", ex.Message, StringComparison.Ordinal);
-        AssertRejected(bytes, (ref MessagePackReader r) => { r.Skip(); return null; }, unlimited);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        AssertRejected<string>("db7fffffff6162636465");
+        AssertRejected<byte[]>("c67fffffff6162636465");
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 1 << 20);
     }
 
     [Fact]
-    public void An_array32_declaring_4_billion_elements_in_a_small_buffer_is_rejected_before_allocating()
+    public void An_array32_declaring_2_billion_elements_in_a_small_buffer_is_rejected_before_allocating()
     {
-        byte[] bytes = FromHex("ddffffffff01020304");
-        MessagePackException ex = AssertRejected(bytes, (ref MessagePackReader r) => r.ReadArrayHeader());
-        Assert.Equal(0, ex.Offset);
-        Assert.Contains("MaxCollectionLength", ex.Message, StringComparison.Ordinal);
-
-        var unlimited = MessagePackReaderOptions.Default with { MaxCollectionLength = int.MaxValue };
-        ex = AssertRejected("dd7fffffff01020304", (ref MessagePackReader r) => r.ReadArrayHeader(), unlimited);
-        Assert.Contains("need at least", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<long[]>(bytes, MessagePackSerializerOptions.Default.WithReaderOptions(unlimited)));
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<List<string>>(FromHex("dd7fffffff00"), MessagePackSerializerOptions.Default.WithReaderOptions(unlimited)));
-    }
-
-    [Fact]
-    public void A_map_needs_two_bytes_per_entry_and_an_odd_number_of_pieces_is_truncated()
-    {
-        MessagePackException ex = AssertRejected("830102030405", (ref MessagePackReader r) => r.ReadMapHeader());
-        Assert.Equal(0, ex.Offset);
-        ex = Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<Dictionary<string, int>>(FromHex("82a16101a162")));
-        Assert.Equal(6, ex.Offset);
-        ex = Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<Dictionary<int, int>>(FromHex("82010203")));
-        Assert.InRange(ex.Offset, 0, 4);
-        AssertRejected("82010203", (ref MessagePackReader r) => { r.Skip(); return null; });
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        AssertRejected<long[]>("dd7fffffff01020304");
+        AssertRejected<List<string>>("dd7fffffff00");
+        AssertRejected<Dictionary<int, int>>("df7fffffff0102");
+        AssertRejected<Order>("dd7fffffff01020304");
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 1 << 20);
     }
 
     [Theory]
@@ -112,129 +54,132 @@ public class MalformedInputTests
     [InlineData("d80501020304")] // fixext16 with 4 bytes
     [InlineData("930102")] // fixarray of 3 with 2
     [InlineData("dc00030102")] // array16 of 3 with 2
+    [InlineData("82a16101a162")] // a map of 2 with one and a half entries
     [InlineData("cd01")] // uint16 cut
     [InlineData("cb3ff0")] // float64 cut
-    public void Declared_lengths_longer_than_the_input_are_rejected(string hex)
-    {
-        byte[] bytes = FromHex(hex);
-        MessagePackException ex = AssertRejected(bytes, (ref MessagePackReader r) => { r.Skip(); return null; });
-        Assert.InRange(ex.Offset, 0, bytes.Length);
-        Assert.Throws<MessagePackException>(() =>
-        {
-            var segmented = new MessagePackReader(Segmented(bytes));
-            segmented.Skip();
-        });
-    }
+    public void Declared_lengths_longer_than_the_input_are_rejected(string hex) => AssertRejected<object>(hex);
 
     [Fact]
     public void A_hundred_thousand_nested_arrays_are_rejected_by_depth_without_stack_overflow()
     {
-        byte[] bytes = Enumerable.Repeat((byte)0x91, 100_000).Append((byte)0xc0).ToArray();
-        MessagePackException ex = AssertRejected(bytes, (ref MessagePackReader r) => { r.Skip(); return null; });
-        Assert.Equal(64, ex.Offset); // the 65th array
-        Assert.Contains("MaxDepth", ex.Message, StringComparison.Ordinal);
-
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<Nested>(bytes, Nested.Options));
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<Nested>(bytes.AsMemory(0, bytes.Length - 1), Nested.Options));
-
-        // Skip is iterative: with the limit lifted, it walks all 100,000 levels.
-        var deep = MessagePackReaderOptions.Default with { MaxDepth = int.MaxValue };
-        var reader = new MessagePackReader(bytes, deep);
-        reader.Skip();
-        Assert.True(reader.End);
-        AssertRejected(bytes[..^1], (ref MessagePackReader r) => { r.Skip(); return null; }, deep);
+        byte[] bytes = [.. Enumerable.Repeat((byte)0x91, 100_000), 0xc0];
+        ProtocolViolationException ex = AssertRejected<object>(bytes);
+        Assert.Contains("depth", ex.Message, StringComparison.OrdinalIgnoreCase);
+        AssertRejected<int[][][]>(bytes);
     }
 
     [Fact]
-    public void Nesting_up_to_MaxDepth_is_accepted()
+    public void Nesting_up_to_the_untrusted_data_depth_is_accepted_and_one_more_is_not()
     {
-        byte[] bytes = Enumerable.Repeat((byte)0x91, 64).Append((byte)0xc0).ToArray();
-        Nested? value = MessagePackSerializer.Deserialize<Nested>(bytes, Nested.Options);
-        int depth = 0;
-        for (Nested? n = value; n is not null; n = n.Child)
+        int limit = MessagePackFrames.DefaultOptions.Security.MaximumObjectGraphDepth;
+        var shallow = MessagePackFrames.DefaultOptions.WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(2));
+        Assert.NotNull(MessagePackFrames.Read<object>(FromHex("919101"), shallow));
+        AssertRejected<object>("91919101", shallow);
+
+        byte[] deepest = [.. Enumerable.Repeat((byte)0x91, limit), 0xc0];
+        Assert.NotNull(MessagePackFrames.Read<object>(deepest));
+        AssertRejected<object>([0x91, .. deepest]);
+    }
+
+    [Fact]
+    public void Trailing_bytes_after_the_value_are_rejected_with_how_many()
+    {
+        ProtocolViolationException ex = AssertRejected<int>("0101");
+        Assert.Contains("1 byte(s) follow the Int32 value", ex.Message, StringComparison.Ordinal);
+        byte[] order = Encode(Order.Sample(4));
+        ex = AssertRejected<Order>([.. order, 0xc0, 0xc0]);
+        Assert.Contains("2 byte(s) follow", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Wrong_types_and_empty_input_are_rejected_as_protocol_violations()
+    {
+        AssertRejected<int>("a161");
+        AssertRejected<string>("01");
+        AssertRejected<Order>("a161");
+        AssertRejected<Guid>("c40f" + new string('0', 30));
+        AssertRejected<DateTime>("d6ff");
+        AssertRejected<string>([]);
+        AssertRejected<Order>([]);
+    }
+
+    [Fact]
+    public void A_type_with_no_formatter_is_a_programming_error_not_bad_input()
+    {
+        Assert.Throws<MessagePackSerializationException>(() => MessagePackFrames.Read<NotSerializable>(FromHex("90")));
+    }
+
+    [Fact]
+    public void Every_truncation_of_valid_messages_is_rejected()
+    {
+        byte[] order = Encode(Order.Sample(5));
+        byte[] receipt = Encode(OrderReceipt.For(Order.Sample(5)));
+        byte[] mixed = Encode(new Dictionary<string, List<double>> { ["\u00e9t\u00e9"] = [1.5, -2], ["b"] = [] });
+        for (int length = 0; length < order.Length; length++)
         {
-            depth++;
+            AssertRejected<Order>(order[..length]);
         }
 
-        Assert.Equal(64, depth);
-        var reader = new MessagePackReader(bytes);
-        reader.Skip();
-        Assert.True(reader.End);
-
-        var shallow = MessagePackSerializerOptions.Default.WithReaderOptions(MessagePackReaderOptions.Default with { MaxDepth = 2 });
-        Assert.Equal([[1]], MessagePackSerializer.Deserialize<int[][]>(FromHex("919101"), shallow));
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<int[][][]>(FromHex("91919101"), shallow));
-    }
-
-    [Fact]
-    public void Trailing_bytes_after_the_value_are_rejected_at_their_offset()
-    {
-        MessagePackException ex = Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<int>(FromHex("0101")));
-        Assert.Equal(1, ex.Offset);
-        Assert.Contains("follow", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Wrong_types_say_what_was_expected_and_found()
-    {
-        MessagePackException ex = AssertRejected("a161", (ref MessagePackReader r) => r.ReadInt32());
-        Assert.Contains("expected an integer but found fixstr (0xa1)", ex.Message, StringComparison.Ordinal);
-        AssertRejected("01", (ref MessagePackReader r) => r.ReadString());
-        AssertRejected("a161", (ref MessagePackReader r) => r.ReadBytes());
-        AssertRejected("01", (ref MessagePackReader r) => r.ReadBoolean());
-        AssertRejected("01", (ref MessagePackReader r) => r.ReadMapHeader());
-        AssertRejected("d40501", (ref MessagePackReader r) => r.ReadTimestamp());
-        AssertRejected("d5ff0101", (ref MessagePackReader r) => r.ReadTimestamp());
-        ex = AssertRejected("d7ffffffffff00000000", (ref MessagePackReader r) => r.ReadTimestampParts());
-        Assert.Contains("nanoseconds", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<Guid>(FromHex("c40f" + new string('0', 30))));
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<Dictionary<string, int>>(FromHex("82a16101a16102")));
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<Dictionary<string, int>>(FromHex("81c001")));
-    }
-
-    [Fact]
-    public void Empty_input_is_truncated_not_an_index_error()
-    {
-        AssertRejected([], (ref MessagePackReader r) => r.ReadInt32());
-        Assert.Throws<MessagePackException>(() => new MessagePackReader(default(System.Buffers.ReadOnlySequence<byte>)).NextCode);
-        Assert.Throws<MessagePackException>(() => MessagePackSerializer.Deserialize<string>(ReadOnlyMemory<byte>.Empty));
-    }
-
-    [Fact]
-    public void Limits_apply_to_strings_binaries_extensions_and_collections()
-    {
-        var tight = MessagePackReaderOptions.Default with { MaxStringLength = 3, MaxBinaryLength = 2, MaxCollectionLength = 2 };
-        Assert.Equal("abc", Read("a3616263", (ref MessagePackReader r) => r.ReadString(), tight));
-        AssertRejected("a461626364", (ref MessagePackReader r) => r.ReadString(), tight);
-        AssertRejected("c403010203", (ref MessagePackReader r) => r.ReadBytes(), tight);
-        AssertRejected("d60501020304", (ref MessagePackReader r) => r.ReadExtensionHeader(), tight);
-        AssertRejected("93010203", (ref MessagePackReader r) => r.ReadArrayHeader(), tight);
-        AssertRejected("83010203040506", (ref MessagePackReader r) => { r.Skip(); return null; }, tight);
-        Assert.Throws<ArgumentOutOfRangeException>(() => MessagePackReaderOptions.Default with { MaxDepth = 0 });
-    }
-
-    /// <summary>A recursive type whose formatter recurses through the built-in nullable-array machinery.</summary>
-    internal sealed class Nested
-    {
-        public static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Default.WithFormatter(new Formatter());
-
-        public Nested? Child { get; init; }
-
-        private sealed class Formatter : IMessagePackFormatter<Nested?>
+        for (int length = 0; length < receipt.Length; length++)
         {
-            public void Serialize(ref MessagePackWriter writer, Nested? value, MessagePackSerializerOptions options) =>
-                throw new NotSupportedException();
+            AssertRejected<OrderReceipt>(receipt[..length]);
+        }
 
-            public Nested? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+        for (int length = 0; length < mixed.Length; length++)
+        {
+            AssertRejected<Dictionary<string, List<double>>>(mixed[..length]);
+        }
+    }
+
+    [Fact]
+    public void Random_corruptions_of_an_order_fail_only_as_protocol_violations()
+    {
+        byte[] original = Encode(Order.Sample(11));
+        var random = new Random(12345);
+        int rejected = 0;
+        for (int round = 0; round < 20_000; round++)
+        {
+            byte[] corrupt = (byte[])original.Clone();
+            int flips = 1 + random.Next(3);
+            for (int i = 0; i < flips; i++)
             {
-                if (reader.TryReadNil())
-                {
-                    return null;
-                }
+                corrupt[random.Next(corrupt.Length)] = (byte)random.Next(256);
+            }
 
-                Nested?[] children = options.GetFormatter<Nested?[]>().Deserialize(ref reader, options)!;
-                return new Nested { Child = children.Length > 0 ? children[0] : null };
+            try
+            {
+                _ = MessagePackFrames.Read<Order?>(corrupt);
+            }
+            catch (ProtocolViolationException)
+            {
+                rejected++;
             }
         }
+
+        Assert.InRange(rejected, 1000, 20_000);
+    }
+
+    [Fact]
+    public void Random_bytes_fail_only_as_protocol_violations()
+    {
+        var random = new Random(777);
+        for (int round = 0; round < 20_000; round++)
+        {
+            byte[] noise = new byte[random.Next(1, 40)];
+            random.NextBytes(noise);
+            try
+            {
+                _ = MessagePackFrames.Read<object?>(noise);
+            }
+            catch (ProtocolViolationException)
+            {
+            }
+        }
+    }
+
+    /// <summary>A type MessagePack-CSharp cannot serialize: not attributed, not contractless.</summary>
+    public sealed class NotSerializable
+    {
+        public int Value { get; set; }
     }
 }

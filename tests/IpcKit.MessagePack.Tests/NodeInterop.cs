@@ -1,5 +1,6 @@
 using System.ComponentModel;
-using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 
 namespace IpcKit.MessagePack.Tests;
 
@@ -46,50 +47,29 @@ internal static class NodeInterop
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string[] arguments, string input, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = InteropDirectory,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
+            // CliWrap writes stdin while it reads stdout and stderr, so a full pipe cannot deadlock the child, and kills
+            // the process tree when the deadline passes.
+            BufferedCommandResult result = await Cli.Wrap(program)
+                .WithArguments(arguments)
+                .WithWorkingDirectory(InteropDirectory)
+                .WithStandardInputPipe(PipeSource.FromString(input))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(deadline.Token);
+            return (result.ExitCode, result.StandardOutput, result.StandardError);
         }
-        catch (Win32Exception ex)
+        catch (Exception ex) when (ex is Win32Exception || ex.InnerException is Win32Exception)
         {
             Assert.Fail($"'{program}' was not found on PATH ({ex.Message}). The MessagePack interop tests need Node.js 18+ and npm, " +
                         "which every machine of this project has; install them rather than skipping these tests.");
             throw;
         }
-
-        using (process)
-        using (var cts = new CancellationTokenSource(timeout))
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            // Read both streams while writing stdin, or a full pipe would deadlock the child.
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-            Task<string> stderr = process.StandardError.ReadToEndAsync(cts.Token);
-            try
-            {
-                await process.StandardInput.WriteAsync(input.AsMemory(), cts.Token);
-                process.StandardInput.Close();
-                await process.WaitForExitAsync(cts.Token);
-                return (process.ExitCode, await stdout, await stderr);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within {timeout}.");
-                throw;
-            }
+            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within {timeout}.");
+            throw;
         }
     }
 

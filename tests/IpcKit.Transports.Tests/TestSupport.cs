@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using CliWrap;
 
 namespace IpcKit.Transports.Tests;
 
@@ -39,63 +39,43 @@ internal static class Deadline
     public static Task Within(this Task task, TimeSpan? timeout = null) => task.WaitAsync(timeout ?? Default);
 }
 
-/// <summary>The test peer program in its own process, killed and reaped on dispose.</summary>
+/// <summary>The test peer program in its own process, run with CliWrap, killed and reaped on dispose.</summary>
 internal sealed class PeerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    /// <summary>
+    /// Every child this test process starts may inherit the descriptors of an anonymous-pipe listener that exists at that
+    /// moment: start them one at a time, and close this process's copies of a child's pipe ends before the next start.
+    /// </summary>
+    private static readonly Lock SpawnLock = new();
+
     private readonly System.Threading.Channels.Channel<string> _lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
+    private readonly CancellationTokenSource _kill = new();
+    private readonly CommandTask<CommandResult> _run;
 
-    private PeerProcess(Process process)
+    private PeerProcess(Command command, IHandleInheritingListener? inheriting)
     {
-        _process = process;
-        _process.OutputDataReceived += (_, e) =>
+        command = command
+            // The peer leaves when its stdin ends (this test process gone): keep it open until the peer exits or is killed.
+            .WithStandardInputPipe(PipeSource.Create((_, cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken)))
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => _lines.Writer.TryWrite(line)))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(line => _lines.Writer.TryWrite("stderr: " + line)))
+            .WithValidation(CommandResultValidation.None);
+        lock (SpawnLock)
         {
-            if (e.Data is { } line)
-            {
-                _lines.Writer.TryWrite(line);
-            }
-        };
-        _process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                _lines.Writer.TryWrite("stderr: " + line);
-            }
-        };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
-
-    public int Id => _process.Id;
-
-    public bool HasExited => _process.HasExited;
-
-    public static PeerProcess Start(string mode, string endpoint, IHandleInheritingListener? inheriting = null, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        string dir = AppContext.BaseDirectory;
-        var info = new ProcessStartInfo(System.IO.Path.Combine(dir, "IpcKit.TestPeer"))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(mode);
-        info.ArgumentList.Add(endpoint);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[key] = value;
-        }
-
-        Process process;
-        lock (AnonymousPipes.AnonymousPipeTransport.ChildSpawnLock)
-        {
-            process = Process.Start(info)!;
+            // CliWrap has started the process when ExecuteAsync returns, so the handles can be closed here.
+            _run = command.ExecuteAsync(_kill.Token);
             inheriting?.DisposeLocalCopyOfClientHandles();
         }
-
-        return new PeerProcess(process);
     }
+
+    public int Id => _run.ProcessId;
+
+    public bool HasExited => _run.Task.IsCompleted;
+
+    public static PeerProcess Start(string mode, string endpoint, IHandleInheritingListener? inheriting = null, IReadOnlyDictionary<string, string>? environment = null) =>
+        new(Cli.Wrap(System.IO.Path.Combine(AppContext.BaseDirectory, "IpcKit.TestPeer"))
+            .WithArguments([mode, endpoint])
+            .WithEnvironmentVariables((environment ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value)), inheriting);
 
     /// <summary>Waits for a line on the peer's stdout; fails with everything it printed when the line does not come.</summary>
     public async Task WaitForLineAsync(string expected, TimeSpan? timeout = null)
@@ -121,16 +101,23 @@ internal sealed class PeerProcess : IAsyncDisposable
         }
     }
 
-    public Task WaitForExitAsync() => _process.WaitForExitAsync().WaitAsync(Deadline.Default);
+    public Task WaitForExitAsync() => _run.Task.WaitAsync(Deadline.Default);
 
+    /// <summary>Kills the peer and its children (CliWrap kills the tree on cancellation) and waits until it is reaped.</summary>
     public async Task KillAsync()
     {
-        if (!_process.HasExited)
+        if (!_run.Task.IsCompleted)
         {
-            _process.Kill(entireProcessTree: true);
+            await _kill.CancelAsync();
         }
 
-        await _process.WaitForExitAsync().WaitAsync(Deadline.Default);
+        try
+        {
+            await _run.Task.WaitAsync(Deadline.Default);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -141,7 +128,7 @@ internal sealed class PeerProcess : IAsyncDisposable
         }
         finally
         {
-            _process.Dispose();
+            _kill.Dispose();
         }
     }
 }

@@ -1,4 +1,4 @@
-// Interoperability helper for IpcKit's MessagePack tests, backed by the independent @msgpack/msgpack implementation.
+// Interoperability helper for IpcKit's MessagePack tests (MessagePack-CSharp as IpcKit uses it), backed by the independent @msgpack/msgpack implementation.
 //
 //   node msgpack-interop.mjs decode   reads one hex-encoded MessagePack value per stdin line and prints, per line,
 //                                     the decoded value as JSON with type tags (see tag() below), or {"t":"error"}.
@@ -54,10 +54,15 @@ function namedValues() {
     ext_8: new ExtData(5, bytes(8)), ext_16: new ExtData(5, bytes(16)), ext_3: new ExtData(5, bytes(3)),
     ext_17: new ExtData(5, bytes(17)), ext_0: new ExtData(5, bytes(0)), ext_256: new ExtData(127, bytes(256)),
     ext_65536: new ExtData(-128, bytes(65536)),
-    ts_0: ts(0, 0), ts_32_max: ts(4294967295, 0), ts_64_min: ts(4294967296, 0), ts_64_nsec: ts(1, 1),
-    ts_64_max: ts(17179869183, 999999999), ts_96_far: ts(17179869184, 0), ts_96_m1: ts(-1, 0),
+    ts_0: ts(0, 0), ts_32_max: ts(4294967295, 0), ts_64_min: ts(4294967296, 0), ts_64_nsec: ts(1, 100),
+    ts_64_max: ts(17179869183, 999999900), ts_96_far: ts(17179869184, 0), ts_96_m1: ts(-1, 0),
     ts_96_before_1970: ts(-86400 * 365, 500),
     nested: { name: "order", lines: [1, -2, 3.5, null, true, "x"], blob: bytes(3), inner: { deep: [[[]]] } },
+    // Typed messages as IpcKit's attributed types lay them out (MessagePack-CSharp): an OrderReceipt is an array by
+    // key, a control message a union [key, map by property name].
+    typed_receipt: [7, 2.5, 3, true],
+    typed_control_ready: [1, { Pid: 7, Cpu: -1 }],
+    typed_dictionary: { a: 1, b: -5000000000n },
   };
 }
 

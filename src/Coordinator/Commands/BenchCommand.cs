@@ -198,11 +198,12 @@ internal static class BenchCommand
         var output = parse.GetValue(OutputOption);
         var terminal = Terminal.Out;
 
+        bool outputWritten = true;
         if (output is not null)
         {
-            await File.WriteAllTextAsync(output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report, columns), CancellationToken.None);
+            // The table first: a result file that cannot be written must not cost the user the figures.
             ConsoleExporter.Write(format == "json" ? stderr : terminal, report, columns);
-            stderr.MarkupLine($"[grey]wrote {Markup.Escape(output.FullName)}[/]");
+            outputWritten = WriteOutputFile(stderr, output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report, columns));
         }
         else if (format == "json")
         {
@@ -214,13 +215,40 @@ internal static class BenchCommand
             ConsoleExporter.Write(terminal, report, columns);
         }
 
-        bool outputsWritten = parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName);
+        bool outputsWritten = (parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName)) && outputWritten;
         if (results.Any(r => r.Error is not null))
         {
             return ExitCodes.TransportFailure;
         }
 
         return results.Any(r => r.Failed) ? ExitCodes.IntegrityFailure : outputsWritten ? ExitCodes.Success : ExitCodes.OutputFailure;
+    }
+
+    /// <summary>Writes --output next to its target and renames it over it; says on stderr what went wrong (exit 6).</summary>
+    private static bool WriteOutputFile(IAnsiConsole stderr, string path, string text)
+    {
+        string temporary = path + ".tmp";
+        try
+        {
+            File.WriteAllText(temporary, text);
+            File.Move(temporary, path, overwrite: true);
+            stderr.MarkupLine($"[grey]wrote {Markup.Escape(path)}[/]");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+            }
+
+            string why = e is DirectoryNotFoundException ? $"the directory {Path.GetDirectoryName(path)} does not exist" : e.Message;
+            stderr.MarkupLine($"[red]error:[/] could not write {Markup.Escape(path)}: {Markup.Escape(why)}");
+            return false;
+        }
     }
 
     /// <summary>The report of a run: the plan's settings, and each case's trials turned into figures by the statistics layer.</summary>
@@ -280,7 +308,7 @@ internal static class BenchCommand
 
         string? durationText = parse.GetValue(DurationOption);
         TimeSpan? duration = iterations is null
-            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.Duration(durationText, "--duration")
+            ? durationText is null ? TimeSpan.FromMilliseconds(quick ? 200 : 1000) : OptionParsing.PositiveDuration(durationText, "--duration")
             : null;
         if (duration is { } d && d <= TimeSpan.Zero)
         {
@@ -321,7 +349,7 @@ internal static class BenchCommand
             : null;
 
 
-        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.Duration(timeoutText, "--case-timeout") : null;
+        TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.PositiveDuration(timeoutText, "--case-timeout") : null;
         var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait);
         return new BenchPlan(cases, new RunBudget(iterations, duration, warmup), trials, pin, coordinatorCpu, workerCpu, quick)
         {

@@ -91,7 +91,7 @@ internal static class OptionParsing
         var sizes = new List<int>();
         foreach (string part in List(text))
         {
-            if (!ByteSize.TryParse(part, out long size))
+            if (!TryParseSignedSize(part, out long size))
             {
                 throw new UsageException($"'{part}' in --sizes is not a size: write e.g. 64,1KiB,64KiB,1MiB.");
             }
@@ -110,7 +110,7 @@ internal static class OptionParsing
     /// <summary>Parses --capacity: a power of two from 4 KiB to 1 GiB (the range the native twin also accepts).</summary>
     public static long Capacity(string text)
     {
-        if (!ByteSize.TryParse(text, out long capacity))
+        if (!TryParseSignedSize(text, out long capacity))
         {
             throw new UsageException($"'{text}' in --capacity is not a size: write e.g. 1MiB or 8MiB.");
         }
@@ -123,20 +123,53 @@ internal static class OptionParsing
         return capacity;
     }
 
-    /// <summary>Parses 250ms, 1s, 1.5s, 2m; a bare number is seconds.</summary>
+    /// <summary>Parses a duration that must be more than zero (--duration, --case-timeout): 250ms, 1s, 1.5s, 2m.</summary>
+    public static TimeSpan PositiveDuration(string text, string option)
+    {
+        var duration = SignedDuration(text, option);
+        return duration > TimeSpan.Zero ? duration : throw new UsageException($"{option} must be positive, not '{text}': write e.g. 500ms, 1s or 2m.");
+    }
+
+    /// <summary>Parses a duration that may be zero (--warmup): 0, 250ms, 1s, 1.5s, 2m; a bare number is seconds.</summary>
     public static TimeSpan Duration(string text, string option)
+    {
+        var duration = SignedDuration(text, option);
+        return duration >= TimeSpan.Zero ? duration : throw new UsageException($"{option} cannot be negative, not '{text}': write e.g. 0, 500ms or 1s.");
+    }
+
+    /// <summary>Parses a duration up to a day, with its sign, so that a negative one is refused for what it is.</summary>
+    private static TimeSpan SignedDuration(string text, string option)
     {
         string t = text.Trim().ToLowerInvariant();
         (string number, double scale) = t.EndsWith("ms", StringComparison.Ordinal) ? (t[..^2], 1e-3)
             : t.EndsWith('s') ? (t[..^1], 1.0)
             : t.EndsWith('m') ? (t[..^1], 60.0)
             : (t, 1.0);
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < 0 || double.IsNaN(value) || value * scale > 86400)
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
         {
             throw new UsageException($"'{text}' is not a duration for {option}: write e.g. 500ms, 1s or 2m.");
         }
 
+        if (Math.Abs(value * scale) > 86400)
+        {
+            throw new UsageException($"{option} {text} is longer than the 24 hours IpcKit accepts.");
+        }
+
         return TimeSpan.FromSeconds(value * scale);
+    }
+
+    /// <summary>Parses a size such as 64 or 1KiB, keeping a leading minus so that range checks can refuse it as out of range.</summary>
+    private static bool TryParseSignedSize(string text, out long size)
+    {
+        string t = text.Trim();
+        bool negative = t.StartsWith('-');
+        if (!ByteSize.TryParse(negative ? t[1..] : t, out size))
+        {
+            return false;
+        }
+
+        size = negative ? -size : size;
+        return true;
     }
 
     public static IReadOnlyList<int> Cpus(string text)

@@ -190,8 +190,10 @@ internal static class PingPong
         ITransport transport, int coordinatorCpu, int workerCpu, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
     {
         using var scratch = ScratchSpace.Create();
+        var endpoint = transport.CreateEphemeralEndpoint(scratch.Path);
+        scratch.Claim(endpoint);
         await using var session = await WorkerSession.StartAsync(
-            transport, transport.CreateEphemeralEndpoint(scratch.Path), new ConfigureMessage(WorkerRole.Echo, "", 0, 0, workerCpu), cancellationToken);
+            transport, endpoint, new ConfigureMessage(WorkerRole.Echo, "", 0, 0, workerCpu), cancellationToken);
         var data = session.Data;
         var message = new byte[8];
 

@@ -7,8 +7,25 @@ namespace IpcKit.Coordinator.Running;
 /// An immutable description of a child process to start: program, arguments (always an argument list, never one
 /// string to be split), environment and working directory. <c>With*</c> methods return changed copies.
 /// </summary>
+/// <remarks>
+/// Programs that IpcKit runs to completion (the native reference tool and its build) go through CliWrap
+/// (<see cref="NativeTool"/>). This launcher stays hand-written for the workers because CliWrap cannot give what they
+/// need: a long-lived duplex control channel on the child's stdin and stdout, used as raw byte streams by the framed
+/// <c>ControlChannel</c> for the child's whole life (CliWrap only pumps stdin from a source and stdout into a target,
+/// with a task and a copy in between), and the child's <see cref="System.Diagnostics.Process"/> for its exit time and
+/// counters. Children that inherit anonymous-pipe handles are started under <see cref="SpawnLock"/>, which CliWrap runs
+/// honour too.
+/// </remarks>
 internal sealed record ChildCommand(string Program)
 {
+    /// <summary>
+    /// Held while starting any child of this process, and until the handles a child inherited are closed here: a child
+    /// inherits every inheritable descriptor alive when it starts (on Linux .NET does not close them), so one started
+    /// while an <c>anon-pipe</c> listener exists would keep another child's pipe ends open and its end of stream from
+    /// ever arriving. One child at a time keeps each pair of ends in its own child.
+    /// </summary>
+    public static Lock SpawnLock { get; } = new();
+
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
@@ -51,7 +68,7 @@ internal sealed record ChildCommand(string Program)
         Process process;
         DateTimeOffset started;
         // Any inheritable descriptor alive now is inherited by this child: start children one at a time.
-        lock (IpcKit.Transports.AnonymousPipes.AnonymousPipeTransport.ChildSpawnLock)
+        lock (SpawnLock)
         {
             try
             {

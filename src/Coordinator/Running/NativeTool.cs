@@ -1,6 +1,8 @@
-using System.Diagnostics;
+using System.ComponentModel;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using CliWrap;
 using IpcKit.Coordinator.Results;
 
 namespace IpcKit.Coordinator.Running;
@@ -116,54 +118,44 @@ internal sealed class NativeTool
         };
     }
 
-    /// <summary>Runs a program to its end, reading stdout and stderr concurrently; null exit code on timeout (it is killed).</summary>
+    /// <summary>
+    /// Runs a program to its end with CliWrap (stdin empty, stdout and stderr read concurrently); null exit code on
+    /// timeout, when CliWrap has killed it and its children.
+    /// </summary>
     private static async Task<(int? Code, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> args, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(program)
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        Command command = Cli.Wrap(program)
+            .WithArguments(args)
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+            .WithValidation(CommandResultValidation.None);
+        CommandTask<CommandResult> run;
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        Process process;
-        lock (IpcKit.Transports.AnonymousPipes.AnonymousPipeTransport.ChildSpawnLock)
-        {
-            try
+            // CliWrap has started the process when ExecuteAsync returns: under the spawn lock, so that it inherits no
+            // anonymous-pipe ends meant for a worker.
+            lock (ChildCommand.SpawnLock)
             {
-                process = Process.Start(info)!;
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                return (127, "", $"cannot start {program}: {e.Message}");
+                run = command.ExecuteAsync(deadline.Token);
             }
         }
-
-        using (process)
+        catch (Exception e) when (e is Win32Exception || e.InnerException is Win32Exception)
         {
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-                cancellationToken.ThrowIfCancellationRequested();
-                return (null, await stdout, await stderr);
-            }
+            return (127, "", $"cannot start {program}: {e.Message}");
+        }
 
-            return (process.ExitCode, await stdout, await stderr);
+        try
+        {
+            return ((await run).ExitCode, stdout.ToString(), stderr.ToString());
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return (null, stdout.ToString(), stderr.ToString());
         }
     }
 

@@ -92,6 +92,7 @@ internal sealed class Runner(BenchPlan plan, IProgress<RunEvent> progress)
         {
             var configure = new ConfigureMessage(first.Workload.WorkerRole, "", 0, 0, plan.Pin == PinMode.None ? -1 : plan.WorkerCpu);
             var endpoint = plan.EndpointFor(first.Transport, scratch.Path);
+            scratch.Claim(endpoint);
             return first.InProcess
                 ? await InProcessPeer.StartAsync(first.Transport, endpoint, configure, cancellationToken)
                 : await WorkerSession.StartAsync(first.Transport, endpoint, configure, cancellationToken);

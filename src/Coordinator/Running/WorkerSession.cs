@@ -16,10 +16,12 @@ internal sealed class WorkerSession : IPeerSession
     private readonly IListener _listener;
     private readonly RunningChild _child;
     private readonly ControlChannel _control;
+    private readonly CancellationToken _interrupted;
     private int _disposed;
 
-    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu)
+    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, CancellationToken interrupted)
     {
+        _interrupted = interrupted;
         Transport = transport;
         _listener = listener;
         _child = child;
@@ -43,6 +45,14 @@ internal sealed class WorkerSession : IPeerSession
 
     /// <summary>The worker's final report, available after dispose when it exited cleanly.</summary>
     public ResultMessage? Result { get; private set; }
+
+    /// <summary>
+    /// The runtime's debugger pipes (<c>clr-debug-pipe-PID-*</c>) and diagnostics socket (<c>dotnet-diagnostic-PID-*</c>),
+    /// which the runtime creates in $TMPDIR at start and removes only at a clean exit: a worker killed with SIGKILL would
+    /// leave them behind (issue 12, item 10). A worker needs neither, so they are off unless the user's environment
+    /// chooses otherwise (to attach a debugger or dotnet-trace to a worker, set them to 1).
+    /// </summary>
+    internal static readonly string[] DiagnosticsSwitches = ["DOTNET_EnableDiagnostics_Debugger", "DOTNET_EnableDiagnostics_IPC"];
 
     /// <summary>Asks the worker for its CPU counters over the control channel and waits for the answer (10 s at most).</summary>
     public ProcessCounters? ReadCounters()
@@ -70,14 +80,19 @@ internal sealed class WorkerSession : IPeerSession
     {
         string dir = AppContext.BaseDirectory;
         string apphost = Path.Combine(dir, "IpcKit.Worker");
-        if (File.Exists(apphost))
+        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
+        var command = File.Exists(apphost)
+            ? new ChildCommand(apphost)
+            : new ChildCommand(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet").WithArguments(dll);
+        foreach (string name in DiagnosticsSwitches)
         {
-            return new ChildCommand(apphost);
+            if (Environment.GetEnvironmentVariable(name) is null && Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") is null)
+            {
+                command = command.WithEnvironment(name, "0");
+            }
         }
 
-        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet";
-        return new ChildCommand(dotnet).WithArguments(dll);
+        return command;
     }
 
     /// <summary>
@@ -133,7 +148,7 @@ internal sealed class WorkerSession : IPeerSession
             {
                 var data = await accept.WaitAsync(HandshakeTimeout, cancellationToken)
                            ?? throw new WorkerFailedException($"The {name} listener closed before the worker connected.");
-                return new WorkerSession(name, listener, child, control, data, ready.Cpu);
+                return new WorkerSession(name, listener, child, control, data, ready.Cpu, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -145,7 +160,7 @@ internal sealed class WorkerSession : IPeerSession
                 _ when first == child.Exited => $"it exited with code {await child.Exited}{SignalName(await child.Exited)}",
                 _ => $"it did not connect within {HandshakeTimeout.TotalSeconds:0} s",
             };
-            throw new WorkerFailedException($"The {name} worker failed to start: {why}.{await StderrOf(child)}");
+            throw new WorkerFailedException($"The {name} worker failed to start: {why.TrimEnd('.')}.{await StderrOf(child)}");
         }
         catch
         {
@@ -185,11 +200,26 @@ internal sealed class WorkerSession : IPeerSession
         if (_child.Exited.IsCompleted)
         {
             int code = await _child.Exited;
+            // A closed connection is what a dead worker leaves; any other failure of the connection is worth its own sentence.
+            string seen = failure is ConnectionClosedException ? "" : $" The {Transport} connection reported: {Sentence(failure.Message)}";
             return new WorkerFailedException(
-                $"The {Transport} worker (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}. {failure.Message}{await StderrOf(_child)}", failure);
+                $"The {Transport} worker (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}.{seen}{await StderrOf(_child)}", failure);
         }
 
-        return new WorkerFailedException($"The {Transport} transport failed during the run: {failure.Message}{await StderrOf(_child)}", failure);
+        return new WorkerFailedException($"The {Transport} transport failed during the run: {Sentence(failure.Message)}{await StderrOf(_child)}", failure);
+    }
+
+    /// <summary>An exception's message as a sentence of a longer message: capitalised, and ending in a full stop.</summary>
+    private static string Sentence(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0)
+        {
+            return "";
+        }
+
+        text = char.ToUpperInvariant(text[0]) + text[1..];
+        return text[^1] is '.' or '!' or '?' ? text : text + ".";
     }
 
     public async ValueTask DisposeAsync()
@@ -203,27 +233,12 @@ internal sealed class WorkerSession : IPeerSession
         {
             // End of stream on the data connection tells the worker to report and exit.
             await Data.DisposeAsync();
-            using var deadline = new CancellationTokenSource(ExitTimeout);
-            try
-            {
-                while (await _control.ReceiveAsync(deadline.Token) is { } message)
-                {
-                    if (message is ResultMessage result)
-                    {
-                        Result = result;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IpcException or OperationCanceledException)
-            {
-            }
 
-            try
+            // After Ctrl+C or SIGTERM nobody wants the report, and a stuck worker could hold the exit up for 20 s: it is
+            // killed at once instead.
+            if (!_interrupted.IsCancellationRequested)
             {
-                await _child.Exited.WaitAsync(ExitTimeout);
-            }
-            catch (TimeoutException)
-            {
+                await CollectResultAsync();
             }
         }
         finally
@@ -231,6 +246,33 @@ internal sealed class WorkerSession : IPeerSession
             await _control.DisposeAsync();
             await _child.DisposeAsync(); // kills it if it is still there
             await _listener.DisposeAsync();
+        }
+    }
+
+    /// <summary>Reads the worker's report until its control channel ends, and waits for it to exit; each bounded.</summary>
+    private async Task CollectResultAsync()
+    {
+        using var deadline = new CancellationTokenSource(ExitTimeout);
+        try
+        {
+            while (await _control.ReceiveAsync(deadline.Token) is { } message)
+            {
+                if (message is ResultMessage result)
+                {
+                    Result = result;
+                }
+            }
+        }
+        catch (Exception e) when (e is IpcException or OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            await _child.Exited.WaitAsync(ExitTimeout);
+        }
+        catch (TimeoutException)
+        {
         }
     }
 

@@ -5,6 +5,7 @@ using IpcKit.Protocol;
 using IpcKit.Protocol.Samples;
 using IpcKit.Transports;
 using IpcKit.Transports.MessagePack;
+using MessagePack;
 
 namespace IpcKit.Coordinator.Workloads;
 
@@ -32,13 +33,14 @@ internal sealed class RequestWorkload : Workload
     {
         var data = context.Data;
         var budget = context.Budget;
-        var options = OrderReceiptFormatter.Options;
+        var options = MessagePackFrames.DefaultOptions;
         var orders = Enumerable.Range(0, Distinct).Select(Order.Sample).ToArray();
         var buffer = new ArrayBufferWriter<byte>(1024);
         long corrupted = 0;
         long bytes = 0;
         long sequence = 0;
 
+        SerializerWarmup.Run(options);
         var warmup = SteadyState.Run(budget.WarmupCap, target =>
         {
             long n = 0;
@@ -76,10 +78,10 @@ internal sealed class RequestWorkload : Workload
         var order = orders[sequence % Distinct] with { Id = sequence };
         long t0 = Stopwatch.GetTimestamp();
         buffer.ResetWrittenCount();
-        MessagePackSerializer.Serialize<Order?>(buffer, order, options);
+        MessagePackSerializer.Serialize(buffer, order, options);
         data.Send(buffer.WrittenSpan);
         var reply = data.Receive() ?? throw new ConnectionClosedException("The worker closed the connection in the middle of the run.");
-        var receipt = MessagePackSerializer.Deserialize<OrderReceipt?>(reply, options);
+        var receipt = MessagePackFrames.Read<OrderReceipt?>(reply, options);
         long t1 = Stopwatch.GetTimestamp();
         bytes += buffer.WrittenCount + reply.Length;
         if (receipt != OrderReceipt.For(order))

@@ -86,6 +86,11 @@ internal static class SteadyState
     /// <summary>Runs <paramref name="batch"/> (which runs for about the given time and returns its operations) until settled.</summary>
     public static WarmupOutcome Run(TimeSpan cap, Func<TimeSpan, long> batch)
     {
+        if (cap <= TimeSpan.Zero)
+        {
+            return new WarmupOutcome(0, false, 0); // --warmup 0: none
+        }
+
         long start = Stopwatch.GetTimestamp();
         Span<double> rates = stackalloc double[2 * Window];
         int batches = 0;

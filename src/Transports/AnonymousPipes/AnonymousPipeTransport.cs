@@ -24,8 +24,8 @@ public sealed class AnonymousPipeTransportOptions : TransportOptions
 /// An anonymous pipe has exactly one peer: the first accept returns the connection, later ones wait for dispose and
 /// return null. Start the child, then call <see cref="IHandleInheritingListener.DisposeLocalCopyOfClientHandles"/>,
 /// or this process keeps the child's ends open and never sees end of stream. While such a listener exists, any other
-/// child started by this process inherits the descriptors too: start children one at a time
-/// (<see cref="ChildSpawnLock"/>).
+/// child started by this process inherits the descriptors too: start children one at a time, under one lock of your
+/// own held from the start of a child to the disposal of its handles (IpcKit's launcher holds <c>ChildCommand.SpawnLock</c>).
 /// </remarks>
 public sealed class AnonymousPipeTransport : ITransport
 {
@@ -34,9 +34,6 @@ public sealed class AnonymousPipeTransport : ITransport
 
     /// <summary>Creates the transport with the given settings, or the defaults.</summary>
     public AnonymousPipeTransport(AnonymousPipeTransportOptions? options = null) => _options = (options ?? new()).Validated();
-
-    /// <summary>Hold this while starting a child process so that no other child inherits pipe ends meant for another.</summary>
-    public static Lock ChildSpawnLock { get; } = new();
 
     /// <inheritdoc/>
     public string Scheme => "anon-pipe";
