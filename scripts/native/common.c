@@ -282,12 +282,20 @@ void print_result(const struct options *o, const struct result *r)
     printf("{\"tool\":\"ipckit-native\",\"mechanism\":\"%s\",\"workload\":\"%s\",\"messageSize\":%zu,"
            "\"operations\":%llu,\"pin\":\"%s\",\"p50Ns\":%llu,\"p90Ns\":%llu,\"p99Ns\":%llu,\"p999Ns\":%llu,"
            "\"maxNs\":%llu,\"meanNs\":%.1f,\"messagesPerSecond\":%.1f,\"bytesPerSecond\":%.1f,"
-           "\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"corrupted\":%llu,\"warmup\":%llu,\"cpus\":\"%s\"}\n",
+           "\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"corrupted\":%llu,\"warmup\":%llu,\"cpus\":\"%s\"",
            o->mechanism, o->workload == WL_LATENCY ? "latency" : "throughput", o->size,
            (unsigned long long)r->operations, pin_name(o->pin), (unsigned long long)r->p50,
            (unsigned long long)r->p90, (unsigned long long)r->p99, (unsigned long long)r->p999,
            (unsigned long long)r->max, r->mean_ns, r->msgs_per_s, r->bytes_per_s, (unsigned long long)r->sent,
            (unsigned long long)r->received, (unsigned long long)r->lost, (unsigned long long)r->corrupted,
            (unsigned long long)o->warmup, cpus);
+    if (o->zero_copy) printf(",\"zeroCopy\":true");
+    if (r->batches > 0) {
+        printf(",\"settleBatches\":%u,\"settled\":%s,\"batchMessagesPerSecond\":[", r->settle_batches,
+               r->settled ? "true" : "false");
+        for (unsigned i = 0; i < r->batches; i++) printf("%s%.1f", i ? "," : "", r->batch_mps[i]);
+        printf("]");
+    }
+    printf("}\n");
     fflush(stdout);
 }

@@ -42,6 +42,9 @@ struct options {
     unsigned spin;              /* futex: pause iterations before parking */
     unsigned timeout_s;         /* whole-run watchdog */
     size_t pool;                /* memcpy working set (src + dst) */
+    int zero_copy;              /* rings: write each message in place (claim/commit) and read it in place */
+    unsigned batches;           /* throughput: measured batches, each acknowledged (per-batch rates reported) */
+    size_t pipe_size;           /* pipe: F_SETPIPE_SZ for both pipes; 0 keeps the kernel's default */
 };
 
 /* Counters the child publishes to the parent through a small shared mapping (outside the measured path). */
@@ -54,8 +57,14 @@ struct child_report {
     char error[256];
 };
 
+#define MAX_BATCHES 64
+
 struct result {
     uint64_t operations;
+    unsigned batches;                   /* throughput: measured batches; batch_mps holds each one's rate */
+    double batch_mps[MAX_BATCHES];
+    unsigned settle_batches;            /* throughput: warm-up batches run until two in a row agreed */
+    int settled;                        /* 1 if they agreed within the cap, 0 if the cap ended the warm-up */
     uint64_t p50, p90, p99, p999, max;
     double mean_ns;
     double msgs_per_s, bytes_per_s;
@@ -140,6 +149,10 @@ static inline void seq_verify(struct seq_check *c, const uint8_t *payload, size_
 struct channel {
     int (*send)(struct channel *ch, const uint8_t *payload, size_t len);
     int (*recv)(struct channel *ch, const uint8_t **payload, size_t *len);
+    /* Zero-copy send (rings only, NULL elsewhere): claim returns where len bytes go (in the ring when they fit
+     * in one record, else a staging buffer) or NULL on failure; commit publishes them. */
+    uint8_t *(*claim)(struct channel *ch, size_t len);
+    int (*commit)(struct channel *ch, size_t len);
     void *impl;
 };
 

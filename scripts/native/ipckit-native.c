@@ -3,6 +3,7 @@
  *   ipckit-native MECHANISM --workload latency|throughput --size BYTES --iterations N
  *                 [--warmup N] [--pin none|same|split] [--cpus A,B]
  *                 [--capacity BYTES] [--spin N] [--timeout SECONDS] [--pool BYTES]
+ *                 [--zero-copy] [--batches N] [--pipe-size BYTES]
  *
  * Prints one line of JSON on stdout. Exit codes: 0 ok, 1 runtime failure, 2 bad arguments.
  * See README.md for what each mechanism measures. */
@@ -68,6 +69,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     o->spin = 500;
     o->timeout_s = 600;
     o->pool = 512u << 20;
+    o->batches = 5;
 
     for (int i = 1; i < argc; i++) {
         char *arg = argv[i];
@@ -78,6 +80,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             continue;
         }
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) fail_usage("help requested");
+        if (strcmp(arg, "--zero-copy") == 0) {
+            o->zero_copy = 1;
+            continue;
+        }
         char *val;
         char *eq = strchr(arg, '=');
         if (eq != NULL) {
@@ -131,6 +137,14 @@ static void parse_args(int argc, char **argv, struct options *o)
             uint64_t v = parse_u64(arg, val, 0);
             if (v > 86400) fail_usage("--timeout: at most 86400 seconds (0 = none)");
             o->timeout_s = (unsigned)v;
+        } else if (strcmp(arg, "--pipe-size") == 0) {
+            uint64_t v = parse_u64(arg, val, 1);
+            if (v > (1u << 30)) fail_usage("--pipe-size: at most 1 GiB (0 = the kernel's default)");
+            o->pipe_size = (size_t)v;
+        } else if (strcmp(arg, "--batches") == 0) {
+            uint64_t v = parse_u64(arg, val, 0);
+            if (v < 1 || v > MAX_BATCHES) fail_usage("--batches: 1 .. %d", MAX_BATCHES);
+            o->batches = (unsigned)v;
         } else if (strcmp(arg, "--pool") == 0) {
             uint64_t v = parse_u64(arg, val, 1);
             if (v < 4096 || v > (8ULL << 30)) fail_usage("--pool: 4 KiB .. 8 GiB");
@@ -143,7 +157,11 @@ static void parse_args(int argc, char **argv, struct options *o)
     if (!have_workload) fail_usage("missing --workload");
     if (!have_size) fail_usage("missing --size");
     if (!have_iter) fail_usage("missing --iterations");
-    if (!have_warmup) o->warmup = o->iterations / 10 < 1000 ? o->iterations / 10 : 1000;
+    /* A throughput warm-up batch is a tenth of the run, so that settling compares batches long enough to mean something. */
+    if (!have_warmup)
+        o->warmup = o->workload == WL_THROUGHPUT || o->iterations / 10 < 1000 ? o->iterations / 10 : 1000;
+    if (o->zero_copy && strcmp(o->mechanism, "shm-spin") != 0 && strcmp(o->mechanism, "futex") != 0)
+        fail_usage("--zero-copy applies to the rings (shm-spin, futex) only");
     if (strcmp(o->mechanism, "shm-flag") == 0 && o->workload != WL_LATENCY)
         fail_usage("shm-flag measures latency only (it carries no payload)");
 }

@@ -41,13 +41,17 @@ struct ring_end {
     uint64_t peer;              /* cached value of the other side's counter */
     int futex;
     unsigned spin;
+    uint64_t claim_end;         /* writer: where the claimed record ends; 0 when the claim is staged */
+    int release_pending;        /* reader: a record read in place is given back at the next read */
 };
 
 struct ring_chan {
     struct channel ch;
     struct ring_end tx, rx;
-    uint8_t *msgbuf;
+    uint8_t *msgbuf;            /* receive: a streamed message is copied out here; zero-copy send: staging */
+    uint8_t *stage;
     size_t max_msg;
+    int in_place;               /* zero-copy: whole records are handed out in the ring, not copied out */
 };
 
 static inline uint32_t *low_word(_Atomic uint64_t *p)
@@ -173,8 +177,15 @@ static int ring_write(struct ring_end *w, const uint8_t *msg, size_t len)
     return 0;
 }
 
-static int ring_read(struct ring_end *r, uint8_t *dst, size_t max, size_t *out_len)
+/* Reads one message: a whole record in place (*out points into the ring, given back at the next read) when
+ * in_place, else copied to dst (*out = dst). */
+static int ring_read(struct ring_end *r, uint8_t *dst, size_t max, int in_place, const uint8_t **out, size_t *out_len)
 {
+    if (r->release_pending) {
+        r->release_pending = 0;
+        publish(r, &r->c->tail, &r->c->writer_parked, r->pos);
+    }
+    *out = dst;
     for (;;) {
         uint64_t tail = r->pos;
         if (wait_data(r, tail + FRAME_HEADER) != 0) return -1;
@@ -191,9 +202,14 @@ static int ring_read(struct ring_end *r, uint8_t *dst, size_t max, size_t *out_l
         uint64_t rec = align8(FRAME_HEADER + (uint64_t)len);
         if (rec <= r->contig_max) {
             if (wait_data(r, tail + rec) != 0) return -1;
-            memcpy(dst, r->data + off + FRAME_HEADER, len);
             r->pos = tail + rec;
-            publish(r, &r->c->tail, &r->c->writer_parked, r->pos);
+            if (in_place) {
+                *out = r->data + off + FRAME_HEADER;
+                r->release_pending = 1;
+            } else {
+                memcpy(dst, r->data + off + FRAME_HEADER, len);
+                publish(r, &r->c->tail, &r->c->writer_parked, r->pos);
+            }
             *out_len = len;
             return 0;
         }
@@ -229,8 +245,43 @@ static int ring_send(struct channel *ch, const uint8_t *payload, size_t len)
 static int ring_recv(struct channel *ch, const uint8_t **payload, size_t *len)
 {
     struct ring_chan *rc = ch->impl;
-    if (ring_read(&rc->rx, rc->msgbuf, rc->max_msg, len) != 0) return -1;
-    *payload = rc->msgbuf;
+    return ring_read(&rc->rx, rc->msgbuf, rc->max_msg, rc->in_place, payload, len);
+}
+
+/* Zero-copy send: reserves a whole record where the next one goes (a padding record first when it does not fit
+ * before the end) and returns where its payload goes; nothing is visible to the reader before commit. A message
+ * larger than a whole record is staged and streamed on commit, as ring_write does. */
+static uint8_t *ring_claim(struct channel *ch, size_t len)
+{
+    struct ring_chan *rc = ch->impl;
+    struct ring_end *w = &rc->tx;
+    uint64_t rec = align8(FRAME_HEADER + (uint64_t)len);
+    if (rec > w->contig_max) {
+        w->claim_end = 0;
+        return rc->stage;
+    }
+    uint64_t head = w->pos;
+    uint64_t off = head & w->mask;
+    uint64_t room = w->cap - off;
+    uint64_t skip = rec > room ? room : 0;
+    uint64_t end = head + skip + rec;
+    if (wait_space(w, end) != 0) return NULL;
+    if (skip) {
+        put_u32le(w->data + off, PAD_RECORD);
+        off = 0;
+    }
+    put_u32le(w->data + off, (uint32_t)len);
+    w->claim_end = end;
+    return w->data + off + FRAME_HEADER;
+}
+
+static int ring_commit(struct channel *ch, size_t len)
+{
+    struct ring_chan *rc = ch->impl;
+    struct ring_end *w = &rc->tx;
+    if (w->claim_end == 0) return ring_write(w, rc->stage, len);
+    w->pos = w->claim_end;
+    publish(w, &w->c->head, &w->c->reader_parked, w->pos);
     return 0;
 }
 
@@ -251,12 +302,16 @@ static void chan_init(struct ring_chan *rc, uint8_t *tx, uint8_t *rx, const stru
     memset(rc, 0, sizeof *rc);
     rc->ch.send = ring_send;
     rc->ch.recv = ring_recv;
+    rc->ch.claim = o->zero_copy ? ring_claim : NULL;
+    rc->ch.commit = o->zero_copy ? ring_commit : NULL;
     rc->ch.impl = rc;
+    rc->in_place = o->zero_copy;
     end_init(&rc->tx, tx, o, futex);
     end_init(&rc->rx, rx, o, futex);
     rc->max_msg = o->size < 8 ? 8 : o->size;
     rc->msgbuf = malloc(rc->max_msg);
-    if (rc->msgbuf == NULL) fail_runtime("out of memory");
+    rc->stage = o->zero_copy ? malloc(rc->max_msg) : NULL;
+    if (rc->msgbuf == NULL || (o->zero_copy && rc->stage == NULL)) fail_runtime("out of memory");
 }
 
 int run_ring(const struct options *o)
@@ -277,6 +332,7 @@ int run_ring(const struct options *o)
     struct result r;
     if (run_channel_workload(&rc.ch, o, child, &r) != 0) fail_runtime("%s: %s", o->mechanism, last_error());
     free(rc.msgbuf);
+    free(rc.stage);
     int code = complete_run(o, child, &r);
     munmap(region, 2 * one);
     return code;

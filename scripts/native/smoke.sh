@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test for ipckit-native: builds it, runs every mechanism briefly (small, medium and large messages,
-# both workloads, ring streaming and padding records, a message shorter than the sequence number), and checks
+# both workloads, ring streaming and padding records, zero-copy rings, a message shorter than the sequence number), and checks
 # each JSON line: exit code 0, sent == received == operations, lost == 0, corrupted == 0. Also checks that bad
 # arguments exit with 2 and that no child process is left behind. Exits non-zero on any failure.
 #
@@ -39,6 +39,9 @@ if r.get("corrupted") != 0: problems.append("corrupted=%s" % r.get("corrupted"))
 if not (r.get("sent") == r.get("received") == r.get("operations")): problems.append("sent/received/operations differ")
 if not (0 < r.get("p50Ns", 0) <= r.get("p99Ns", 0) <= r.get("maxNs", 0)): problems.append("percentiles out of order")
 if not r.get("messagesPerSecond", 0) > 0: problems.append("no rate")
+if r["workload"] == "throughput" and r["mechanism"] != "memcpy" and r["messageSize"] >= 8:
+    rates = r.get("batchMessagesPerSecond", [])
+    if not rates or min(rates) <= 0 or r.get("settleBatches", 0) < 1: problems.append("no per-batch rates or settling")
 if problems:
     print("; ".join(problems)); sys.exit(1)
 PY
@@ -62,7 +65,13 @@ for m in shm-spin futex; do
     check "$m streamed 1 MiB over a 64 KiB ring" "$m" --workload throughput --size 1048576 --iterations 50 --capacity 65536 --pin split
     check "$m padding records" "$m" --workload throughput --size 5000 --iterations 20000 --capacity 16384 --pin split
     check "$m latency 1 MiB" "$m" --workload latency --size 1M --iterations 50 --pin split
+    # Zero-copy: written in place (padding before the end too) and read in place; staged when over capacity/4.
+    check "$m zero-copy 64" "$m" --workload throughput --size 64 --iterations 20000 --zero-copy --pin split
+    check "$m zero-copy padding records" "$m" --workload throughput --size 5000 --iterations 20000 --capacity 16384 --zero-copy --pin split
+    check "$m zero-copy staged 1 MiB over a 64 KiB ring" "$m" --workload throughput --size 1M --iterations 50 --capacity 65536 --zero-copy --pin split
+    check "$m zero-copy 3" "$m" --workload throughput --size 3 --iterations 5000 --zero-copy --pin split
 done
+check "pipe with a 1 MiB buffer" pipe --workload throughput --size 65536 --iterations 2000 --pipe-size 1M
 check "futex same cpu" futex --workload latency --size 64 --iterations 2000 --pin same
 check "shm-flag latency" shm-flag --workload latency --size 64 --iterations 20000 --pin split
 check "memcpy latency 1 MiB" memcpy --workload latency --size 1M --iterations 200 --pool 64M
@@ -70,7 +79,8 @@ check "memcpy throughput 64" memcpy --workload throughput --size 64 --iterations
 
 # Bad arguments exit with 2.
 for args in "" "pipe" "bogus --workload latency --size 64 --iterations 1" "pipe --workload latency --size x --iterations 1" \
-            "shm-flag --workload throughput --size 64 --iterations 1" "pipe --workload latency --size 64 --iterations 1 --pin maybe"; do
+            "shm-flag --workload throughput --size 64 --iterations 1" "pipe --workload latency --size 64 --iterations 1 --pin maybe" \
+            "pipe --workload throughput --size 64 --iterations 1 --zero-copy" "futex --workload throughput --size 64 --iterations 9 --batches 0"; do
     runs=$((runs + 1))
     # shellcheck disable=SC2086
     "$bin" $args >/dev/null 2>&1; rc=$?

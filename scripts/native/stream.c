@@ -18,9 +18,9 @@ struct stream_chan {
     struct channel ch;
     int rfd, wfd;
     uint8_t *sendbuf;           /* header + payload for messages up to COALESCE_LIMIT: one write() */
-    uint8_t *rbuf;              /* read buffer: read() as much as is there, parse frames out of it */
+    uint8_t *rbuf;              /* read buffer: frames are parsed out of it and handed out in place */
+    size_t rcap;                /* READ_BUFFER + the largest frame: a large frame always fits behind one read */
     size_t rstart, rend;
-    uint8_t *msgbuf;            /* assembles frames that do not fit in rbuf */
     size_t max_msg;
 };
 
@@ -72,31 +72,26 @@ static int stream_send(struct channel *ch, const uint8_t *payload, size_t len)
     return write_all(s->wfd, payload, len);
 }
 
+/* Frames of at least LARGE_FRAME bytes are read only up to their end, and a read of unknown extent takes at most
+ * READ_BUFFER bytes: so a large frame is copied once, by the kernel, and never moved in user space (IpcKit's
+ * ReceiveBuffer follows the same rule). Small frames are read in bulk; a partial one at the end of the buffer is
+ * moved to its front. */
+#define LARGE_FRAME (16 * 1024)
+
 static int stream_recv(struct channel *ch, const uint8_t **payload, size_t *len)
 {
     struct stream_chan *s = ch->impl;
     if (s->rstart == s->rend) s->rstart = s->rend = 0;
     for (;;) {
         size_t avail = s->rend - s->rstart;
-        size_t got;
+        size_t got, want;
+        size_t free_tail = s->rcap - s->rend;
+        want = free_tail < READ_BUFFER ? free_tail : READ_BUFFER;
         if (avail >= FRAME_HEADER) {
             size_t n = get_u32le(s->rbuf + s->rstart);
             if (n > s->max_msg) {
                 set_error("frame of %zu bytes exceeds the %zu-byte limit", n, s->max_msg);
                 return -1;
-            }
-            if (FRAME_HEADER + n > READ_BUFFER) {
-                /* Large frame: take what is buffered, then read the rest straight into place. */
-                size_t have = avail - FRAME_HEADER;
-                memcpy(s->msgbuf, s->rbuf + s->rstart + FRAME_HEADER, have);
-                s->rstart = s->rend = 0;
-                while (have < n) {
-                    if (read_some(s->rfd, s->msgbuf + have, n - have, &got) != 0) return -1;
-                    have += got;
-                }
-                *payload = s->msgbuf;
-                *len = n;
-                return 0;
             }
             if (avail >= FRAME_HEADER + n) {
                 *payload = s->rbuf + s->rstart + FRAME_HEADER;
@@ -104,17 +99,21 @@ static int stream_recv(struct channel *ch, const uint8_t **payload, size_t *len)
                 s->rstart += FRAME_HEADER + n;
                 return 0;
             }
-            if (s->rstart + FRAME_HEADER + n > READ_BUFFER) {
+            if (s->rstart + FRAME_HEADER + n > s->rcap || (n < LARGE_FRAME && s->rcap - s->rend < 4096)) {
                 memmove(s->rbuf, s->rbuf + s->rstart, avail);
                 s->rstart = 0;
                 s->rend = avail;
+                free_tail = s->rcap - s->rend;
+                want = free_tail < READ_BUFFER ? free_tail : READ_BUFFER;
             }
-        } else if (READ_BUFFER - s->rstart < FRAME_HEADER) {
+            if (n >= LARGE_FRAME) want = FRAME_HEADER + n - avail;
+        } else if (s->rcap - s->rstart < FRAME_HEADER || want == 0) {
             memmove(s->rbuf, s->rbuf + s->rstart, avail);
             s->rstart = 0;
             s->rend = avail;
+            want = READ_BUFFER;
         }
-        if (read_some(s->rfd, s->rbuf + s->rend, READ_BUFFER - s->rend, &got) != 0) return -1;
+        if (read_some(s->rfd, s->rbuf + s->rend, want, &got) != 0) return -1;
         s->rend += got;
     }
 }
@@ -129,9 +128,9 @@ static void stream_init(struct stream_chan *s, int rfd, int wfd, const struct op
     s->wfd = wfd;
     s->max_msg = o->size < 8 ? 8 : o->size;
     s->sendbuf = malloc(FRAME_HEADER + COALESCE_LIMIT);
-    s->rbuf = malloc(READ_BUFFER);
-    s->msgbuf = malloc(s->max_msg);
-    if (s->sendbuf == NULL || s->rbuf == NULL || s->msgbuf == NULL) fail_runtime("out of memory");
+    s->rcap = READ_BUFFER + FRAME_HEADER + s->max_msg;
+    s->rbuf = malloc(s->rcap);
+    if (s->sendbuf == NULL || s->rbuf == NULL) fail_runtime("out of memory");
 }
 
 static void set_nodelay(int fd)
@@ -151,6 +150,11 @@ int run_stream(const struct options *o)
     if (strcmp(m, "pipe") == 0) {
         int down[2], up[2];
         if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0) fail_runtime("pipe2: %s", strerror(errno));
+        /* --pipe-size: as IpcKit's anon-pipe does (best effort, like it: the kernel may refuse past its limits). */
+        if (o->pipe_size > 0) {
+            fcntl(down[1], F_SETPIPE_SZ, (int)o->pipe_size);
+            fcntl(up[1], F_SETPIPE_SZ, (int)o->pipe_size);
+        }
         crd = down[0]; pwr = down[1];
         prd = up[0]; cwr = up[1];
     } else if (strcmp(m, "unix") == 0) {
@@ -210,6 +214,5 @@ int run_stream(const struct options *o)
     if (pwr != prd) close(pwr);
     free(s.sendbuf);
     free(s.rbuf);
-    free(s.msgbuf);
     return complete_run(o, child, &r);
 }

@@ -45,13 +45,40 @@ static int parent_latency(struct channel *ch, const struct options *o, struct re
     return 0;
 }
 
+/* Throughput batches end with a message whose sequence number carries BATCH_END (the child acknowledges it), the
+ * last one also with RUN_END (the child acknowledges and exits). Messages shorter than a sequence number cannot
+ * carry the marks: they run one warm-up phase and one measured batch, whose lengths the child knows. */
+#define BATCH_END (1ULL << 63)
+#define RUN_END (1ULL << 62)
+#define SEQ_MASK (RUN_END - 1)
+
+/* Warm-up batches run until two in a row agree within SETTLE_TOLERANCE, at most SETTLE_MAX of them. */
+#define SETTLE_MAX 10
+#define SETTLE_TOLERANCE 0.05
+
+/* Sends one message: in place (claim, write, commit) when the channel and --zero-copy allow, else from buf. */
+static int send_one(struct channel *ch, uint8_t *buf, size_t size, uint64_t mark)
+{
+    if (ch->claim != NULL) {
+        uint8_t *p = ch->claim(ch, size);
+        if (p == NULL) return -1;
+        /* The message is written once, into the ring: the payload from the template, then its sequence number. */
+        if (size > 8) memcpy(p + 8, buf + 8, size - 8);
+        if (size >= 8) put_u64le(p, mark);
+        else memcpy(p, buf, size);
+        return ch->commit(ch, size);
+    }
+    if (size >= 8) put_u64le(buf, mark);
+    return ch->send(ch, buf, size);
+}
+
 /* Sends count messages and waits for the ack; returns the receiver's count from the ack, or -1. */
-static int64_t stream_phase(struct channel *ch, uint8_t *buf, size_t size, uint64_t *seq, uint64_t count,
+static int64_t stream_phase(struct channel *ch, uint8_t *buf, size_t size, uint64_t *seq, uint64_t count, uint64_t end_mark,
                             struct seq_check *ack_chk)
 {
     for (uint64_t k = 0; k < count; k++) {
-        if (size >= 8) put_u64le(buf, (*seq)++);
-        if (ch->send(ch, buf, size) != 0) return -1;
+        uint64_t mark = (*seq)++ | (k + 1 == count ? end_mark : 0);
+        if (send_one(ch, buf, size, mark) != 0) return -1;
     }
     const uint8_t *ack;
     size_t len;
@@ -63,27 +90,120 @@ static int64_t stream_phase(struct channel *ch, uint8_t *buf, size_t size, uint6
     return (int64_t)get_u64le(ack);
 }
 
+/* Timed batches of a stream; adds each one's rate to r. Returns the messages acknowledged, or -1. */
+static int64_t timed_batch(struct channel *ch, uint8_t *buf, size_t size, uint64_t *seq, uint64_t count, uint64_t end_mark,
+                           struct seq_check *ack_chk, uint64_t *elapsed, double *rate)
+{
+    uint64_t t0 = now_ns();
+    int64_t got = stream_phase(ch, buf, size, seq, count, end_mark, ack_chk);
+    uint64_t t1 = now_ns();
+    *elapsed = t1 - t0;
+    *rate = t1 > t0 ? (double)count * 1e9 / (double)(t1 - t0) : 0;
+    return got;
+}
+
 static int parent_throughput(struct channel *ch, const struct options *o, struct result *r)
 {
     uint8_t *buf = message_buffer(o->size);
     struct seq_check ack_chk = { 0, 0, 0 };
-    uint64_t seq = 0;
-    int64_t got;
-    if (o->warmup > 0 && stream_phase(ch, buf, o->size, &seq, o->warmup, &ack_chk) < 0) {
-        free(buf);
-        return -1;
+    uint64_t seq = 0, elapsed = 0, t;
+    int marked = o->size >= 8;
+    int64_t got = 0, n;
+    double rate, previous = -1;
+
+    /* Warm-up: until two batches in a row agree (steady state), within a cap; unmarked: one phase. */
+    for (unsigned k = 0; o->warmup > 0 && k < (marked ? SETTLE_MAX : 1); k++) {
+        if (timed_batch(ch, buf, o->size, &seq, o->warmup, BATCH_END, &ack_chk, &t, &rate) < 0) goto failed;
+        r->settle_batches = k + 1;
+        if (previous > 0 && rate > 0 && (rate > previous ? rate - previous : previous - rate) <= SETTLE_TOLERANCE * (rate > previous ? rate : previous)) {
+            r->settled = 1;
+            break;
+        }
+        previous = rate;
     }
-    uint64_t t0 = now_ns();
-    got = stream_phase(ch, buf, o->size, &seq, o->iterations, &ack_chk);
-    uint64_t t1 = now_ns();
+
+    unsigned batches = marked ? o->batches : 1;
+    if (batches > o->iterations) batches = (unsigned)o->iterations;
+    for (unsigned b = 0; b < batches; b++) {
+        uint64_t count = o->iterations / batches + (b + 1 == batches ? o->iterations % batches : 0);
+        n = timed_batch(ch, buf, o->size, &seq, count, BATCH_END | (b + 1 == batches ? RUN_END : 0), &ack_chk, &t, &rate);
+        if (n < 0) goto failed;
+        got += n;
+        elapsed += t;
+        r->batch_mps[r->batches++] = rate;
+    }
     free(buf);
-    if (got < 0) return -1;
-    result_from_elapsed(r, t1 - t0, o->iterations, o->size);
+    result_from_elapsed(r, elapsed, o->iterations, o->size);
     r->sent = o->iterations;
     r->received = (uint64_t)got;
     r->lost = 0;
     r->corrupted = ack_chk.corrupted;
     return 0;
+
+failed:
+    free(buf);
+    return -1;
+}
+
+/* Reads every byte of a message received in place, as a receiver that uses it would (a copy out does this too). */
+static uint64_t consume(const uint8_t *p, size_t len)
+{
+    uint64_t sum = 0, word;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&word, p + i, 8);
+        sum += word;
+    }
+    for (; i < len; i++) sum += p[i];
+    return sum;
+}
+
+static volatile uint64_t consumed;
+
+static void child_throughput(struct channel *ch, const struct options *o, struct seq_check *chk)
+{
+    struct child_report *rep = child_report();
+    const uint8_t *p;
+    size_t len;
+    uint8_t ack[ACK_SIZE];
+    uint64_t count = 0, sum = 0;
+    if (o->size < 8) {
+        for (int phase = o->warmup > 0 ? 0 : 1; phase < 2; phase++) {
+            count = phase == 0 ? o->warmup : o->iterations;
+            for (uint64_t k = 0; k < count; k++) {
+                if (ch->recv(ch, &p, &len) != 0) fail_runtime("receive: %s", last_error());
+                seq_verify(chk, p, len, o->size);
+            }
+            put_u64le(ack, count);
+            if (ch->send(ch, ack, sizeof ack) != 0) fail_runtime("send ack: %s", last_error());
+        }
+        rep->received = o->iterations;
+        rep->sent = 1;
+        return;
+    }
+    for (;;) {
+        if (ch->recv(ch, &p, &len) != 0) fail_runtime("receive: %s", last_error());
+        uint64_t mark = len >= 8 ? get_u64le(p) : 0;
+        uint8_t copy[8];
+        if (len >= 8) {
+            /* Check the sequence number without the batch marks. */
+            put_u64le(copy, mark & SEQ_MASK);
+            seq_verify(chk, copy, len, o->size);
+        } else {
+            seq_verify(chk, p, len, o->size);
+        }
+        if (o->zero_copy) sum += consume(p, len);
+        count++;
+        if (mark & BATCH_END) {
+            put_u64le(ack, count);
+            if (ch->send(ch, ack, sizeof ack) != 0) fail_runtime("send ack: %s", last_error());
+            rep->received = count;
+            rep->sent = 1;
+            count = 0;
+            if (mark & RUN_END) break;
+        }
+    }
+    consumed = sum;
 }
 
 int run_channel_workload(struct channel *ch, const struct options *o, pid_t child, struct result *r)
@@ -111,19 +231,7 @@ void child_channel_workload(struct channel *ch, const struct options *o)
             }
         }
     } else {
-        for (int phase = o->warmup > 0 ? 0 : 1; phase < 2; phase++) {
-            uint64_t count = phase == 0 ? o->warmup : o->iterations;
-            for (uint64_t k = 0; k < count; k++) {
-                if (ch->recv(ch, &p, &len) != 0) fail_runtime("receive: %s", last_error());
-                seq_verify(&chk, p, len, o->size);
-            }
-            /* The ack carries how many messages this phase delivered. */
-            uint8_t ack[ACK_SIZE];
-            put_u64le(ack, count);
-            if (phase == 1) rep->received = count;
-            if (ch->send(ch, ack, sizeof ack) != 0) fail_runtime("send ack: %s", last_error());
-            if (phase == 1) rep->sent = 1;
-        }
+        child_throughput(ch, o, &chk);
     }
     rep->lost = chk.lost;
     rep->corrupted = chk.corrupted;

@@ -28,6 +28,7 @@ var root = new RootCommand("ipckit: measure what talking between processes costs
     ReportCommand.Create(),
     CompareCommand.Create(),
     DemoCommand.Create(),
+    IpcKit.Coordinator.Remote.WorkerEntry.Create(),
 };
 
 var parse = root.Parse(args);

@@ -11,7 +11,9 @@ internal static class WorkerMain
 
     /// <summary>
     /// Fault injection for IpcKit's own end-to-end tests, like a dummy child program: <c>fail-start</c> exits before
-    /// connecting; <c>hang</c> stops answering (and reading) after 1000 messages, <c>hang:N</c> after N. Unset in normal use.
+    /// connecting; <c>hang</c> stops answering (and reading) after 1000 messages, <c>hang:N</c> after N; <c>intrude</c>
+    /// knocks with a wrong cookie and with garbage before connecting to a remote coordinator (DataConnect). Unset in
+    /// normal use.
     /// </summary>
     internal const string FaultVariable = "IPCKIT_WORKER_FAULT";
 
@@ -50,7 +52,7 @@ internal static class WorkerMain
                 return 1;
             }
 
-            await using IConnection data = await TransportRegistry.Default.ConnectAsync(Endpoint.Parse(configure.Endpoint));
+            await using IConnection data = await DataConnect.ConnectAsync(configure.Endpoint, fault);
             WatchCoordinator(control, data);
 
             var start = ProcessCounters.Self();

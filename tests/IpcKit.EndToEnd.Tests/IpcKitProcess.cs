@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
@@ -167,7 +168,15 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
             return await Task.Run(() =>
             {
                 var poll = new PollFd { Fd = fd, Events = 1 /* POLLIN */ };
-                return Poll(ref poll, 1, (int)timeout.TotalMilliseconds) > 0;
+                var deadline = Stopwatch.StartNew();
+                int ready;
+                // A signal (SIGCHLD when a child of this process dies, as the killed coordinator does) interrupts poll
+                // with EINTR: wait again for the rest of the time instead of reporting "still running".
+                while ((ready = Poll(ref poll, 1, (int)Math.Max(0, (timeout - deadline.Elapsed).TotalMilliseconds))) < 0 && Marshal.GetLastPInvokeError() == 4 /* EINTR */)
+                {
+                }
+
+                return ready > 0;
             });
         }
         finally

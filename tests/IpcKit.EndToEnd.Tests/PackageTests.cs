@@ -134,5 +134,13 @@ public sealed class PackageTests(PackageFixture fixture)
         var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.NotEmpty(results);
         Assert.All(results, r => Assert.Equal(0, r.GetProperty("integrity").GetProperty("lost").GetInt64()));
+
+        // The installed tool is also the other end of --remote (`ipckit worker`); `exec:env` runs it on this machine.
+        var remote = (await ProgramRun.RunAsync(ipckit,
+            ["bench", "--reference", "none", "--transport", "tcp", "--remote", "exec:env", "--remote-ipckit", ipckit, "-w", "latency", "--sizes", "64", "--quick", "--format", "json"],
+            Timeout, fixture.Root)).AssertSucceeded();
+        using var remoteJson = System.Text.Json.JsonDocument.Parse(remote.Stdout);
+        Assert.Equal(PackageFixture.Version, remoteJson.RootElement.GetProperty("remote").GetProperty("environment").GetProperty("ipcKitVersion").GetString());
+        Assert.Equal(0, remoteJson.RootElement.GetProperty("results")[0].GetProperty("integrity").GetProperty("lost").GetInt64());
     }
 }

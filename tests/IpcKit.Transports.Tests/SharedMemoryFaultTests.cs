@@ -13,14 +13,28 @@ public sealed class SharedMemoryFaultTests : IDisposable
     private readonly string _name = "c" + Guid.NewGuid().ToString("N")[..12];
     private readonly Scratch _scratch = new();
 
-    private string ListenerPath => SegmentLayout.ListenerFile("/dev/shm", _name);
+    // The tests' stale files live in a tmpfs directory of their own, not in /dev/shm itself: every ipckit run sweeps
+    // /dev/shm for stale listener files of this user (issue 12), and one running at the same time (another test
+    // assembly, run in parallel by `dotnet test`) would rightly remove a dead listener's file these tests inspect.
+    // 0755, so that the other user of the permission tests can reach the files in it.
+    private readonly string _shm = CreateShmDirectory();
+
+    private string ListenerPath => SegmentLayout.ListenerFile(_shm, _name);
+
+    /// <summary>The endpoint of this test's listener, in its own directory.</summary>
+    private string Mmf() => $"mmf://{_name}?dir={_shm}";
+
+    private static string CreateShmDirectory()
+    {
+        string path = Path.Combine("/dev/shm", "ipckit-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return path;
+    }
 
     public void Dispose()
     {
-        foreach (string file in Directory.GetFiles("/dev/shm", $"ipckit-mmf-{_name}*"))
-        {
-            File.Delete(file);
-        }
+        Directory.Delete(_shm, recursive: true);
 
         _scratch.Dispose();
     }
@@ -28,9 +42,9 @@ public sealed class SharedMemoryFaultTests : IDisposable
     [Fact]
     public async Task Listening_where_another_users_live_listener_is_fails_at_once_and_says_whose_it_is()
     {
-        await using var listener = await new MmfTransport().ListenAsync(Endpoint.Parse($"mmf://{_name}")).Within();
+        await using var listener = await new MmfTransport().ListenAsync(Endpoint.Parse(Mmf())).Within();
 
-        var run = await OtherUser.RunTestPeerAsync("listen", $"mmf://{_name}");
+        var run = await OtherUser.RunTestPeerAsync("listen", Mmf());
 
         Assert.DoesNotContain("listening", run.Output, StringComparison.Ordinal);
         Assert.Contains("EndpointInUseException", run.Output, StringComparison.Ordinal);
@@ -41,9 +55,9 @@ public sealed class SharedMemoryFaultTests : IDisposable
     [Fact]
     public async Task Listening_where_another_users_dead_listener_left_its_file_fails_at_once_and_leaves_the_file()
     {
-        await KillListenerAsync($"mmf://{_name}");
+        await KillListenerAsync(Mmf());
 
-        var run = await OtherUser.RunTestPeerAsync("listen", $"mmf://{_name}");
+        var run = await OtherUser.RunTestPeerAsync("listen", Mmf());
 
         Assert.Contains("EndpointInUseException", run.Output, StringComparison.Ordinal);
         Assert.Contains("never takes over or removes another user's file", run.Output, StringComparison.Ordinal);
@@ -53,9 +67,9 @@ public sealed class SharedMemoryFaultTests : IDisposable
     [Fact]
     public async Task Connecting_to_another_users_listener_says_permission_denied_at_once()
     {
-        await using var listener = await new MmfTransport().ListenAsync(Endpoint.Parse($"mmf://{_name}")).Within();
+        await using var listener = await new MmfTransport().ListenAsync(Endpoint.Parse(Mmf())).Within();
 
-        var run = await OtherUser.RunTestPeerAsync("echo", $"mmf://{_name}");
+        var run = await OtherUser.RunTestPeerAsync("echo", Mmf());
 
         Assert.Contains("EndpointNotFoundException", run.Output, StringComparison.Ordinal);
         Assert.Contains("permission denied", run.Output, StringComparison.Ordinal);
@@ -65,11 +79,11 @@ public sealed class SharedMemoryFaultTests : IDisposable
     [Fact]
     public async Task Connecting_to_a_listener_file_whose_owner_is_dead_fails_without_waiting_out_the_timeout()
     {
-        await KillListenerAsync($"mmf://{_name}");
+        await KillListenerAsync(Mmf());
         var patient = new MmfTransport(new() { ConnectTimeout = TimeSpan.FromMinutes(5) });
 
         // Today's deadline (20 s) is far below the connect timeout: only a connect that sees the dead owner gets here.
-        var error = await Assert.ThrowsAsync<EndpointNotFoundException>(() => patient.ConnectAsync(Endpoint.Parse($"mmf://{_name}")).Within());
+        var error = await Assert.ThrowsAsync<EndpointNotFoundException>(() => patient.ConnectAsync(Endpoint.Parse(Mmf())).Within());
 
         Assert.Contains("which is dead", error.Message, StringComparison.Ordinal);
     }
@@ -80,7 +94,7 @@ public sealed class SharedMemoryFaultTests : IDisposable
         await File.WriteAllBytesAsync(ListenerPath, []);
         var quick = new MmfTransport(new() { ConnectTimeout = TimeSpan.FromMilliseconds(200) });
 
-        var error = await Assert.ThrowsAsync<EndpointNotFoundException>(() => quick.ConnectAsync(Endpoint.Parse($"mmf://{_name}")).Within());
+        var error = await Assert.ThrowsAsync<EndpointNotFoundException>(() => quick.ConnectAsync(Endpoint.Parse(Mmf())).Within());
 
         Assert.Contains("empty (0 bytes)", error.Message, StringComparison.Ordinal);
     }
@@ -118,7 +132,7 @@ public sealed class SharedMemoryFaultTests : IDisposable
         var endpoint = Endpoint.Parse($"mmf://{_name}?dir={dir}");
         await using var listener = await new MmfTransport().ListenAsync(endpoint).Within();
         Assert.True(File.Exists(SegmentLayout.ListenerFile(dir, _name)));
-        Assert.False(File.Exists(ListenerPath));
+        Assert.False(File.Exists(SegmentLayout.ListenerFile("/dev/shm", _name)));
 
         var accept = listener.AcceptAsync().AsTask();
         await using var client = await new MmfTransport().ConnectAsync(endpoint).Within();

@@ -3,11 +3,8 @@ using System.Security.Cryptography;
 
 namespace IpcKit.Transports.Tests;
 
-/// <summary>
-/// The behaviour every transport promises. Each transport's test class derives from this one, so a new transport
-/// gets the whole suite by writing three members.
-/// </summary>
-public abstract partial class TransportConformanceTests : IAsyncLifetime
+/// <summary>A transport under test and what its tests share: connected pairs, payloads, and cleanup of everything made.</summary>
+public abstract class TransportTestBase : IAsyncLifetime
 {
     private readonly List<IAsyncDisposable> _cleanup = [];
 
@@ -15,9 +12,6 @@ public abstract partial class TransportConformanceTests : IAsyncLifetime
 
     /// <summary>The transport under test, with a given maximum message size (0: the default).</summary>
     protected abstract ITransport CreateTransport(int maxMessageSize = 0);
-
-    /// <summary>Whether one listener serves several clients.</summary>
-    protected virtual bool SupportsManyClients => true;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -60,6 +54,16 @@ public abstract partial class TransportConformanceTests : IAsyncLifetime
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
+}
+
+/// <summary>
+/// The behaviour every transport promises. Each transport's test class derives from this one, so a new transport
+/// gets the whole suite by writing three members.
+/// </summary>
+public abstract partial class TransportConformanceTests : TransportTestBase
+{
+    /// <summary>Whether one listener serves several clients.</summary>
+    protected virtual bool SupportsManyClients => true;
 
     [Theory]
     [InlineData(0)]

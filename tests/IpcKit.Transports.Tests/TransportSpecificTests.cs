@@ -202,3 +202,20 @@ public sealed class RegistryTests
         Assert.Equal("anon-pipe", TransportRegistry.Default.Get("ANON-PIPE").Scheme);
     }
 }
+
+public sealed class AnonymousPipeSpecificTests
+{
+    [Fact]
+    public async Task Both_pipes_get_the_buffer_size_asked_for_and_zero_keeps_the_kernel_default()
+    {
+        await using var sized = await new AnonymousPipes.AnonymousPipeTransport().ListenAsync(Endpoint.Parse("anon-pipe://")).Within();
+        await using var plain = await new AnonymousPipes.AnonymousPipeTransport(new() { PipeBufferSize = 0 }).ListenAsync(Endpoint.Parse("anon-pipe://")).Within();
+        foreach (string end in new[] { "read", "write" })
+        {
+            Assert.Equal(1 << 20, Internal.Libc.PipeSize(nint.Parse(sized.Endpoint.GetQueryValue(end)!, System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.Equal(64 << 10, Internal.Libc.PipeSize(nint.Parse(plain.Endpoint.GetQueryValue(end)!, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AnonymousPipes.AnonymousPipeTransport(new() { PipeBufferSize = -1 }));
+    }
+}

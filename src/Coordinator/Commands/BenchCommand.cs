@@ -1,6 +1,7 @@
 using System.CommandLine;
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Planning;
+using IpcKit.Coordinator.Workloads;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Statistics;
@@ -79,7 +80,12 @@ internal static class BenchCommand
 
     private static readonly Option<string?> CapacityOption = new("--capacity")
     {
-        Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: 1MiB.",
+        Description = "Ring size per direction for ring transports (mmf, thread), a power of two from 4KiB to 1GiB; the native twin uses the same. Messages up to a quarter of it travel whole and are received in place; larger ones stream through in pieces and are copied out. Default: sized from the largest message, the smallest power of two that carries it whole, from 4MiB to 16MiB (each connection maps two rings in /dev/shm).",
+    };
+
+    private static readonly Option<bool> ZeroCopyOption = new("--zero-copy")
+    {
+        Description = "In the throughput workload, write each message in place in the ring of ring transports (mmf, thread) through IZeroCopySender (claim, write, commit) instead of copying it in; the native twin does the same. Other transports send as usual.",
     };
 
     private static readonly Option<DirectoryInfo?> MmfDirOption = new("--mmf-dir")
@@ -139,9 +145,14 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure transports between this process and worker processes: latency, throughput, CPU cost and integrity.")
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
-            TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption, ReferenceOption,
-            OutputDirOption, ProgressOption, ColumnsOption,
+            TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, ZeroCopyOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption,
+            ReferenceOption, OutputDirOption, ProgressOption, ColumnsOption,
         };
+        foreach (var option in Remote.RemoteOptions.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
     }
@@ -175,6 +186,22 @@ internal static class BenchCommand
             return ExitCodes.BadArguments;
         }
 
+        Remote.RemoteRun? remote;
+        try
+        {
+            (plan, remote) = await Remote.RemoteOptions.PrepareAsync(parse, plan, line => stderr.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), cancellationToken);
+        }
+        catch (UsageException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.BadArguments;
+        }
+        catch (Remote.RemoteSetupException e)
+        {
+            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.TransportFailure;
+        }
+
         foreach (string stale in ScratchSpace.SweepStale(plan.MmfDirectory))
         {
             stderr.MarkupLine($"[yellow]note:[/] removed {Markup.Escape(stale)}, left by an ipckit run that no longer exists.");
@@ -192,7 +219,7 @@ internal static class BenchCommand
             return ExitCodes.Interrupted;
         }
 
-        var report = ReportOf(plan, environment, outcome);
+        var report = ReportOf(plan, environment, outcome) with { Remote = remote };
         var results = report.Results;
 
         var output = parse.GetValue(OutputOption);
@@ -271,7 +298,8 @@ internal static class BenchCommand
                 Trials = plan.Trials,
                 Quick = plan.Quick,
                 Wait = plan.Wait?.ToString().ToLowerInvariant(),
-                RingCapacity = plan.Capacity,
+                RingCapacity = plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) ? plan.RingCapacity : plan.Capacity,
+                ZeroCopy = plan.ZeroCopy,
                 Reference = plan.Reference,
             },
             Results = [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))],
@@ -290,6 +318,14 @@ internal static class BenchCommand
     {
         bool quick = parse.GetValue(QuickOption);
         var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, TransportRegistry.Default);
+        bool zeroCopy = parse.GetValue(ZeroCopyOption);
+        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!)
+            .Select(w => zeroCopy && w is ThroughputWorkload ? new ThroughputWorkload { ZeroCopy = true } : w).ToList();
+        if (zeroCopy && (!transports.Any(t => RingTransports.Contains(t.Scheme)) || !workloads.Any(w => w is ThroughputWorkload)))
+        {
+            throw new UsageException("--zero-copy applies to the throughput workload of ring transports (mmf, thread); add one of each, e.g. -t mmf -w throughput.");
+        }
+
         var references = OptionParsing.References(parse.GetValue(ReferenceOption)!);
         bool native = references.Contains("native");
         if (references.Contains(BaselineTransport) && !transports.Any(t => t is IInProcessTransport))
@@ -297,7 +333,6 @@ internal static class BenchCommand
             transports = [.. transports, TransportRegistry.Default.Get(BaselineTransport)];
         }
 
-        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!);
         bool sizesGiven = parse.GetResult(SizesOption) is { Implicit: false };
         var sizes = OptionParsing.Sizes(quick && !sizesGiven ? "64,64KiB" : parse.GetValue(SizesOption)!);
         long? iterations = parse.GetValue(IterationsOption);
@@ -356,6 +391,7 @@ internal static class BenchCommand
             CaseTimeoutOverride = caseTimeout,
             Wait = wait,
             Capacity = parse.GetValue(CapacityOption) is { } capacity ? OptionParsing.Capacity(capacity) : null,
+            ZeroCopy = zeroCopy,
             MmfDirectory = parse.GetValue(MmfDirOption) is { } mmfDir
                 ? mmfDir.Exists ? mmfDir.FullName : throw new UsageException($"--mmf-dir {mmfDir} is not an existing directory.")
                 : null,

@@ -34,14 +34,25 @@ internal static class Headline
             (null, { } c) => $" · rings (mmf, thread): {ByteSize.Format(c)}",
             ({ } w, { } c) => $" · rings (mmf, thread): wait {w}, {ByteSize.Format(c)}",
         };
+        rings += s.ZeroCopy ? ", zero-copy sends" : "";
         return $"{pin} · {budget}, each after a warm-up until steady (at most {Format.Number(s.WarmupSeconds, "0.###")} s){rings}";
     }
 
-    /// <summary>What to say about the reference: missing, or what the ratios are against. Empty when nothing.</summary>
+    /// <summary>
+    /// The notes under the settings: where the workers ran when that was another host (--remote), and what to say about
+    /// the reference (missing, or what the ratios are against). Empty when nothing.
+    /// </summary>
     public static IReadOnlyList<string> Reference(Summary summary)
     {
         var run = summary.Report.ReferenceRun;
         var lines = new List<string>();
+        if (summary.Report.Remote is { } remote)
+        {
+            // The worker's host is the other half of every figure (docs/remote.md).
+            var env = remote.Environment;
+            lines.Add($"workers on {remote.Target}: ipckit {env.IpcKitVersion} · {env.CpuModel} · {env.Cores} cores · Linux {env.Kernel} · load {Format.Number(env.LoadAverage)}");
+        }
+
         if (run is { Available: false })
         {
             lines.Add($"reference: {run.Kind} is missing — {run.Note ?? "it could not run"}.");

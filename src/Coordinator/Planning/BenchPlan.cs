@@ -67,17 +67,46 @@ internal sealed record BenchPlan(
     /// <summary>The wait strategy for ring transports (mmf, thread); null for their default (backoff).</summary>
     public RingWait? Wait { get; init; }
 
-    /// <summary>The ring size in bytes for ring transports (mmf, thread), per direction; null for their default (1 MiB).</summary>
+    /// <summary>The ring size in bytes for ring transports (mmf, thread), per direction, as given with --capacity; null when not given.</summary>
     public long? Capacity { get; init; }
+
+    /// <summary>
+    /// The ring size the ring transports and their native twins use: --capacity, or else one sized from the plan's
+    /// largest message (<see cref="RingCapacityFor"/>).
+    /// </summary>
+    public long RingCapacity => Capacity ?? RingCapacityFor(Sizes.Count == 0 ? 0 : Sizes.Max());
+
+    /// <summary>--zero-copy: the one-way stream writes each message in place in ring transports (<see cref="IZeroCopySender"/>), and so does the native twin.</summary>
+    public bool ZeroCopy { get; init; }
 
     /// <summary>Where mmf puts its files (--mmf-dir); null for its default, /dev/shm.</summary>
     public string? MmfDirectory { get; init; }
+
+    /// <summary>Smallest ring a bench gives: 4 MiB, the transports' default, where 64 B and 64 KiB streams reach their native twin's rate.</summary>
+    public const long MinDefaultRingCapacity = 4L << 20;
+
+    /// <summary>Largest ring a bench gives unasked: 16 MiB, 32 MiB of /dev/shm per connection.</summary>
+    public const long MaxDefaultRingCapacity = 16L << 20;
+
+    /// <summary>
+    /// The smallest power of two that carries <paramref name="largestMessage"/> whole (a quarter of the ring holds its
+    /// record: 4-byte header, padded to 8), so that it is written once and received in place; at least
+    /// <see cref="MinDefaultRingCapacity"/>, at most <see cref="MaxDefaultRingCapacity"/> (larger messages stream through in pieces).
+    /// </summary>
+    public static long RingCapacityFor(int largestMessage)
+    {
+        long need = 4 * (((long)largestMessage + 4 + 7) & ~7L);
+        return Math.Clamp((long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(need, 1)), MinDefaultRingCapacity, MaxDefaultRingCapacity);
+    }
 
     /// <summary>Whether each trial is paired with a trial of its native twin (--reference native).</summary>
     public bool NativeReference { get; init; }
 
     /// <summary>What --reference asked for, as the result file records it: "thread,native", "native", "thread" or "none".</summary>
     public string Reference { get; init; } = "none";
+
+    /// <summary>How workers are started: on this machine, or on another host with --remote (docs/remote.md).</summary>
+    public IWorkerLauncher Launcher { get; init; } = LocalWorkerLauncher.Instance;
 
     /// <summary>Set by --case-timeout.</summary>
     public TimeSpan? CaseTimeoutOverride { get; init; }
@@ -147,7 +176,7 @@ internal sealed record BenchPlan(
             endpoint = endpoint.WithQueryValue("wait", wait.ToString().ToLowerInvariant());
         }
 
-        return Capacity is { } capacity ? endpoint.WithQueryValue("capacity", capacity.ToString(CultureInfo.InvariantCulture)) : endpoint;
+        return endpoint.WithQueryValue("capacity", RingCapacity.ToString(CultureInfo.InvariantCulture));
     }
 }
 

@@ -20,6 +20,10 @@ internal sealed record BenchReport
     /// <summary>The native reference run (--reference native): whether it could run, and why not. Null when no reference was asked for.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ReferenceRun? ReferenceRun { get; init; }
+
+    /// <summary>Where the workers ran with --remote, and that host's environment (docs/remote.md). Null for a local run.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Remote.RemoteRun? Remote { get; init; }
 }
 
 /// <summary>The options a run used, so a result file says how it was made.</summary>
@@ -51,8 +55,12 @@ internal sealed record BenchSettings
     /// <summary>The wait strategy given to ring transports with --wait, or null for their default (backoff).</summary>
     public string? Wait { get; init; }
 
-    /// <summary>The ring size per direction given with --capacity, in bytes, or null for the default (1 MiB).</summary>
+    /// <summary>The ring size per direction the ring transports used (--capacity, or sized from the largest message), in bytes; null when the run had no ring transport and no --capacity.</summary>
     public long? RingCapacity { get; init; }
+
+    /// <summary>--zero-copy: ring transports' streams wrote each message in place (and so did their native twins). Written only when true.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ZeroCopy { get; init; }
 
     /// <summary>The reference asked for with --reference: "native", or "none".</summary>
     public string Reference { get; init; } = "none";

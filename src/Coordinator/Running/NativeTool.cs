@@ -71,6 +71,16 @@ internal sealed class NativeTool
             args.AddRange(["--capacity", capacity.ToString(CultureInfo.InvariantCulture)]);
         }
 
+        if (c.PipeSize is { } pipeSize && c.Mechanism == "pipe")
+        {
+            args.AddRange(["--pipe-size", pipeSize.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (c.ZeroCopy && c.Mechanism is "shm-spin" or "futex" or "futex-block")
+        {
+            args.Add("--zero-copy");
+        }
+
         if (c.Pool is { } pool)
         {
             args.AddRange(["--pool", pool.ToString(CultureInfo.InvariantCulture)]);
@@ -171,6 +181,12 @@ internal sealed record NativeCase(string Mechanism, string Workload, int Size, l
 {
     /// <summary>The ring size for the ring mechanisms (shm-spin, futex), as given with --capacity; null for the default.</summary>
     public long? Capacity { get; init; }
+
+    /// <summary>For pipe: the pipe buffer size IpcKit's anon-pipe asks for (F_SETPIPE_SZ); null for the kernel's default.</summary>
+    public int? PipeSize { get; init; }
+
+    /// <summary>For the ring mechanisms' throughput: write each message in place and read it in place (ipckit-native --zero-copy).</summary>
+    public bool ZeroCopy { get; init; }
 
     /// <summary>For memcpy: the bytes its source and destination slots span together (small: cache-warm); null for its default (512 MiB).</summary>
     public long? Pool { get; init; }

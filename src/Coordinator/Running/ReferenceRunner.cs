@@ -30,7 +30,10 @@ internal sealed class ReferenceRunner(BenchPlan plan, NativeTool tool)
         var trial = c.Trials[^1];
         var nativeCase = new NativeCase(c.Case.Twin!, c.Case.Workload.Name, c.Case.Size, IterationsFor(trial.Operations), plan.Pin, plan.CoordinatorCpu, plan.WorkerCpu)
         {
-            Capacity = plan.Capacity,
+            Capacity = plan.RingCapacity,
+            ZeroCopy = plan.ZeroCopy && c.Case.Workload.Name == "throughput",
+            // anon-pipe enlarges its pipes; its twin does the same, so that the two still drive one mechanism alike.
+            PipeSize = c.Case.Twin == "pipe" ? new IpcKit.Transports.AnonymousPipes.AnonymousPipeTransportOptions().PipeBufferSize : null,
         };
         var n = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
         c.PairLast(new NativeTrial(n.Operations, n.P50Ns, n.P99Ns, n.MessagesPerSecond, n.BytesPerSecond,

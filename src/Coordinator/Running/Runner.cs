@@ -95,7 +95,7 @@ internal sealed class Runner(BenchPlan plan, IProgress<RunEvent> progress)
             scratch.Claim(endpoint);
             return first.InProcess
                 ? await InProcessPeer.StartAsync(first.Transport, endpoint, configure, cancellationToken)
-                : await WorkerSession.StartAsync(first.Transport, endpoint, configure, cancellationToken);
+                : await WorkerSession.StartAsync(first.Transport, endpoint, configure, plan.Launcher, cancellationToken);
         }
         catch (WorkerFailedException e)
         {

@@ -17,12 +17,14 @@ internal sealed class WorkerSession : IPeerSession
     private readonly RunningChild _child;
     private readonly ControlChannel _control;
     private readonly CancellationToken _interrupted;
+    private readonly IWorkerLauncher _launcher;
     private int _disposed;
 
-    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, CancellationToken interrupted)
+    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, IWorkerLauncher launcher, CancellationToken interrupted)
     {
         _interrupted = interrupted;
         Transport = transport;
+        _launcher = launcher;
         _listener = listener;
         _child = child;
         _control = control;
@@ -36,7 +38,8 @@ internal sealed class WorkerSession : IPeerSession
 
     public int WorkerPid => _child.Id;
 
-    int? IPeerSession.WorkerPid => WorkerPid;
+    // A remote worker's process is on another host; the local child is only its engine (ssh, kubectl…).
+    int? IPeerSession.WorkerPid => _launcher.IsRemote ? null : WorkerPid;
 
     public int WorkerCpu { get; }
 
@@ -113,14 +116,18 @@ internal sealed class WorkerSession : IPeerSession
         return host is not null && File.Exists(host) ? host : null;
     }
 
+    public static Task<WorkerSession> StartAsync(
+        ITransport transport, Endpoint endpoint, ConfigureMessage template, CancellationToken cancellationToken) =>
+        StartAsync(transport, endpoint, template, LocalWorkerLauncher.Instance, cancellationToken);
+
     public static async Task<WorkerSession> StartAsync(
-        ITransport transport, Endpoint endpoint, ConfigureMessage template, CancellationToken cancellationToken)
+        ITransport transport, Endpoint endpoint, ConfigureMessage template, IWorkerLauncher launcher, CancellationToken cancellationToken)
     {
         string name = transport.Scheme;
         IListener listener;
         try
         {
-            listener = await transport.ListenAsync(endpoint, cancellationToken);
+            listener = await launcher.ListenAsync(transport, endpoint, cancellationToken);
         }
         catch (IpcException e)
         {
@@ -131,9 +138,9 @@ internal sealed class WorkerSession : IPeerSession
         ControlChannel? control = null;
         try
         {
-            child = WorkerCommand()
-                .WithEnvironment("DOTNET_gcServer", "0")
-                .Start(whileStarting: () => (listener as IHandleInheritingListener)?.DisposeLocalCopyOfClientHandles());
+            // This machine's CPU numbers mean nothing to a worker on another host: it is not pinned.
+            template = launcher.IsRemote ? template with { Cpu = -1 } : template;
+            child = launcher.Command.Start(whileStarting: () => (listener as IHandleInheritingListener)?.DisposeLocalCopyOfClientHandles());
             control = new ControlChannel(child.StandardOutput, child.StandardInput);
             control.Send(template with { Endpoint = listener.Endpoint.ToString() });
 
@@ -148,7 +155,7 @@ internal sealed class WorkerSession : IPeerSession
             {
                 var data = await accept.WaitAsync(HandshakeTimeout, cancellationToken)
                            ?? throw new WorkerFailedException($"The {name} listener closed before the worker connected.");
-                return new WorkerSession(name, listener, child, control, data, ready.Cpu, cancellationToken);
+                return new WorkerSession(name, listener, child, control, data, ready.Cpu, launcher, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -160,7 +167,7 @@ internal sealed class WorkerSession : IPeerSession
                 _ when first == child.Exited => $"it exited with code {await child.Exited}{SignalName(await child.Exited)}",
                 _ => $"it did not connect within {HandshakeTimeout.TotalSeconds:0} s",
             };
-            throw new WorkerFailedException($"The {name} worker failed to start: {why.TrimEnd('.')}.{await StderrOf(child)}");
+            throw new WorkerFailedException($"The {name} worker{launcher.Where} failed to start: {why.TrimEnd('.')}.{await StderrOf(child)}");
         }
         catch
         {
@@ -185,7 +192,7 @@ internal sealed class WorkerSession : IPeerSession
         if (hung is not null)
         {
             await _child.KillAsync();
-            return new WorkerFailedException($"The {Transport} worker (pid {WorkerPid}) hung: {hung}; it was killed.{await StderrOf(_child)}", failure);
+            return new WorkerFailedException($"The {Transport} worker{_launcher.Where} (pid {WorkerPid}) hung: {hung}; it was killed.{await StderrOf(_child)}", failure);
         }
 
         // Give a dying worker a moment to be reaped so that its exit code can be told.
@@ -203,10 +210,10 @@ internal sealed class WorkerSession : IPeerSession
             // A closed connection is what a dead worker leaves; any other failure of the connection is worth its own sentence.
             string seen = failure is ConnectionClosedException ? "" : $" The {Transport} connection reported: {Sentence(failure.Message)}";
             return new WorkerFailedException(
-                $"The {Transport} worker (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}.{seen}{await StderrOf(_child)}", failure);
+                $"The {Transport} worker{_launcher.Where} (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}.{seen}{await StderrOf(_child)}", failure);
         }
 
-        return new WorkerFailedException($"The {Transport} transport failed during the run: {Sentence(failure.Message)}{await StderrOf(_child)}", failure);
+        return new WorkerFailedException($"The {Transport} transport{_launcher.Where} failed during the run: {Sentence(failure.Message)}{await StderrOf(_child)}", failure);
     }
 
     /// <summary>An exception's message as a sentence of a longer message: capitalised, and ending in a full stop.</summary>

@@ -20,20 +20,28 @@ internal sealed class ThroughputWorkload : Workload
 
     public override bool HasNativeTwin => true;
 
+    /// <summary>
+    /// --zero-copy: on a connection that can (<see cref="IZeroCopySender"/>, the ring transports), each message is
+    /// written in place: its payload copied from the pattern into the claimed room and its header stamped there, so
+    /// every byte is written once. Other connections send as usual.
+    /// </summary>
+    public bool ZeroCopy { get; init; }
+
     public override TrialMeasurement Run(TrialContext context)
     {
         var data = context.Data;
         var message = new byte[context.Size];
         MessageStamp.FillPattern(message, context.Size);
         ulong payloadSum = MessageStamp.PayloadSum(message);
+        var sender = ZeroCopy ? data as IZeroCopySender : null;
 
         // Each warm-up batch is a complete stream of its own, acknowledged like the real one.
         var warmup = SteadyState.Run(context.Budget.WarmupCap, target =>
-            Stream(data, message, payloadSum, new RunBudget(null, target, TimeSpan.Zero), histogram: null, out _));
+            Stream(data, sender, message, payloadSum, new RunBudget(null, target, TimeSpan.Zero), histogram: null, out _));
 
         context.MeasureStarting();
         long start = Stopwatch.GetTimestamp();
-        long sent = Stream(data, message, payloadSum, context.Budget, context.Histogram, out var ack);
+        long sent = Stream(data, sender, message, payloadSum, context.Budget, context.Histogram, out var ack);
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         context.MeasureEnded();
         return new TrialMeasurement(sent, elapsed, sent * context.Size, sent, ack.Received, ack.Lost, ack.Corrupted, warmup);
@@ -41,7 +49,7 @@ internal sealed class ThroughputWorkload : Workload
 
     private static int BatchSize(int messageSize) => Math.Clamp(65536 / messageSize, 1, 256);
 
-    private static long Stream(IConnection data, byte[] message, ulong payloadSum, RunBudget budget, HdrHistogram.HistogramBase? histogram, out (long Received, long Corrupted, long Lost) ack)
+    private static long Stream(IConnection data, IZeroCopySender? sender, byte[] message, ulong payloadSum, RunBudget budget, HdrHistogram.HistogramBase? histogram, out (long Received, long Corrupted, long Lost) ack)
     {
         int batch = BatchSize(message.Length);
         long start = Stopwatch.GetTimestamp();
@@ -54,8 +62,16 @@ internal sealed class ThroughputWorkload : Workload
             // 64-byte send on the fastest transports.
             last = budget.Iterations is { } n ? i + 1 >= n : (i & 63) == 63 && !budget.More(i + 1, start);
             uint flags = (i == 0 ? MessageStamp.FirstFlag : 0) | (last ? MessageStamp.LastFlag : 0);
-            MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
-            data.Send(message);
+            if (sender is not null)
+            {
+                SendInPlace(sender, message, (ulong)i, flags, payloadSum);
+            }
+            else
+            {
+                MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
+                data.Send(message);
+            }
+
             i++;
             if (histogram is not null && i % batch == 0)
             {
@@ -74,5 +90,15 @@ internal sealed class ThroughputWorkload : Workload
 
         ack = (received, corrupted, lost);
         return i;
+    }
+
+    /// <summary>Writes one message into the ring itself: the payload from the pattern, the header stamped in place.</summary>
+    private static void SendInPlace(IZeroCopySender sender, byte[] pattern, ulong sequence, uint flags, ulong payloadSum)
+    {
+        using var claim = sender.Claim(pattern.Length);
+        var span = claim.Span;
+        pattern.AsSpan(MessageStamp.HeaderSize).CopyTo(span[MessageStamp.HeaderSize..]);
+        MessageStamp.Stamp(span, sequence, flags, payloadSum);
+        claim.Commit();
     }
 }

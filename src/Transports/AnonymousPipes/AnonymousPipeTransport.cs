@@ -8,9 +8,22 @@ namespace IpcKit.Transports.AnonymousPipes;
 /// <summary>Settings of <see cref="AnonymousPipeTransport"/>.</summary>
 public sealed class AnonymousPipeTransportOptions : TransportOptions
 {
+    /// <summary>
+    /// Bytes of kernel buffer each of the two pipes is given (<c>F_SETPIPE_SZ</c>), so that a sender can run ahead of
+    /// its reader by more than one 64 KiB message; 0 keeps the kernel's default (64 KiB). Best effort: the kernel
+    /// caps it at /proc/sys/fs/pipe-max-size (1 MiB by default) and at the user's pipe page quota. Pages are taken
+    /// only as data sits in the pipe. Default: 1 MiB.
+    /// </summary>
+    public int PipeBufferSize { get; init; } = 1 << 20;
+
     internal AnonymousPipeTransportOptions Validated()
     {
         ValidateCommon();
+        if (PipeBufferSize < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PipeBufferSize), PipeBufferSize, "PipeBufferSize must be 0 (the kernel's default) or a size in bytes.");
+        }
+
         return this;
     }
 }
@@ -53,6 +66,13 @@ public sealed class AnonymousPipeTransport : ITransport
         CheckScheme(endpoint);
         var toChild = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.Inheritable);
         var fromChild = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
+        if (_options.PipeBufferSize > 0)
+        {
+            // The size belongs to the pipe, so setting it at this end serves both.
+            Libc.TrySetPipeSize(toChild.SafePipeHandle.DangerousGetHandle(), _options.PipeBufferSize);
+            Libc.TrySetPipeSize(fromChild.SafePipeHandle.DangerousGetHandle(), _options.PipeBufferSize);
+        }
+
         string read = toChild.GetClientHandleAsString();
         string write = fromChild.GetClientHandleAsString();
         var bound = Endpoint.Create(Scheme, "", [new("read", read), new("write", write)]);

@@ -62,6 +62,9 @@ internal sealed class FramedStreamConnection : IConnection
     /// <summary>Bytes the receive buffer holds now: what this connection costs beyond its fixed part.</summary>
     internal int ReceiveBufferSize => _received.Size;
 
+    /// <summary>Bytes moved inside the receive buffer so far (<see cref="ReceiveBuffer.CompactedBytes"/>).</summary>
+    internal long CompactedBytes => _received.CompactedBytes;
+
     public void Send(ReadOnlySpan<byte> message)
     {
         _core.CheckSendable(message.Length);

@@ -18,6 +18,9 @@ internal sealed class ReceiveBuffer
     private const int ShrinkAbove = 1024 * 1024;
     private const int MinimumRead = 4096;
 
+    /// <summary>A record at least this large is read only up to its end, and never moved once part of it is here.</summary>
+    private const int LargeRecord = 16 * 1024;
+
     private byte[] _array = ArrayPool<byte>.Shared.Rent(InitialSize);
 
     public int Start { get; private set; }
@@ -26,6 +29,9 @@ internal sealed class ReceiveBuffer
 
     /// <summary>The bytes that have arrived and are not taken yet.</summary>
     public ReadOnlySpan<byte> Buffered => _array.AsSpan(Start, End - Start);
+
+    /// <summary>Bytes moved to the front of the array to make room for a record: a second copy of bytes the kernel already copied once.</summary>
+    public long CompactedBytes { get; private set; }
 
     /// <summary>Bytes the array holds: what the connection costs now.</summary>
     public int Size => _array.Length;
@@ -49,6 +55,13 @@ internal sealed class ReceiveBuffer
     /// the header's size while that is incomplete), and returns the free tail to read into. Bytes handed out before
     /// may move or be overwritten: call this only once they are no longer valid (at the next receive).
     /// </summary>
+    /// <remarks>
+    /// Large records are never moved: a read of unknown extent takes at most <see cref="InitialSize"/> bytes, and a
+    /// large record (<see cref="LargeRecord"/> or more) is read only up to its end, so it ends where the buffered bytes
+    /// end and the array starts over at offset 0. The one case left, a large record that began in the tail of an
+    /// array too small for it and one read more, doubles the array once instead of moving the record every time
+    /// (which copied each 16–64 KiB message a second time).
+    /// </remarks>
     public Memory<byte> PrepareFill(int needed)
     {
         int buffered = End - Start;
@@ -61,12 +74,22 @@ internal sealed class ReceiveBuffer
             }
         }
 
-        if (Start > 0 && (_array.Length - Start < needed || _array.Length - End < MinimumRead))
+        bool large = needed >= LargeRecord;
+        if (Start > 0 && (_array.Length - Start < needed || (!large && _array.Length - End < MinimumRead)))
         {
-            // Move the partial record to the front, so that it can complete in place.
-            _array.AsSpan(Start, buffered).CopyTo(_array);
-            Start = 0;
-            End = buffered;
+            if (large && needed + (long)InitialSize <= 2L * _array.Length)
+            {
+                // Bounded by what has arrived: a whole record was taken from this array, and part of this one is here.
+                Replace(2 * _array.Length);
+            }
+            else
+            {
+                // Move the partial record to the front, so that it can complete in place.
+                _array.AsSpan(Start, buffered).CopyTo(_array);
+                CompactedBytes += buffered;
+                Start = 0;
+                End = buffered;
+            }
         }
 
         if (End == _array.Length)
@@ -75,7 +98,8 @@ internal sealed class ReceiveBuffer
             Replace((int)Math.Min(needed, Math.Min(2L * _array.Length, Array.MaxLength)));
         }
 
-        return _array.AsMemory(End);
+        int free = _array.Length - End;
+        return _array.AsMemory(End, large ? Math.Min(free, needed - buffered) : Math.Min(free, InitialSize));
     }
 
     /// <summary>Counts <paramref name="count"/> bytes read into the tail <see cref="PrepareFill"/> returned.</summary>

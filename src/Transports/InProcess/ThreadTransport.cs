@@ -12,8 +12,8 @@ namespace IpcKit.Transports.InProcess;
 /// <summary>Settings of <see cref="ThreadTransport"/>. The endpoint's query (<c>capacity=</c>, <c>wait=</c>) overrides them.</summary>
 public sealed class ThreadTransportOptions : TransportOptions
 {
-    /// <summary>Bytes of each direction's ring: a power of two from 4 KiB to 1 TiB. Default: 1 MiB.</summary>
-    public long Capacity { get; init; } = 1 << 20;
+    /// <summary>Bytes of each direction's ring: a power of two from 4 KiB to 1 TiB. Default: 4 MiB (8 MiB of memory per connection, both rings).</summary>
+    public long Capacity { get; init; } = 4 << 20;
 
     /// <summary>How this side waits for its peer, as for <see cref="SharedMemory.MmfTransport"/>. Default: <see cref="RingWait.Backoff"/>.</summary>
     public RingWait Wait { get; init; } = RingWait.Backoff;

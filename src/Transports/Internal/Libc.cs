@@ -50,6 +50,8 @@ internal static partial class Libc
 {
     private const int F_GETFD = 1;
     private const int F_DUPFD_CLOEXEC = 1030;
+    private const int F_SETPIPE_SZ = 1031;
+    private const int F_GETPIPE_SZ = 1032;
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
@@ -68,4 +70,18 @@ internal static partial class Libc
 
         return copy;
     }
+
+    /// <summary>
+    /// Asks the kernel to make a pipe's buffer at least <paramref name="bytes"/> long (it rounds up to a power-of-two
+    /// number of pages). Best effort: above /proc/sys/fs/pipe-max-size, or past the user's pipe page quota, the pipe
+    /// keeps the size it has. Returns the size it has afterwards, or -1 when the descriptor is not a pipe.
+    /// </summary>
+    internal static int TrySetPipeSize(nint fd, int bytes)
+    {
+        int now = Fcntl((int)fd, F_SETPIPE_SZ, bytes);
+        return now >= 0 ? now : Fcntl((int)fd, F_GETPIPE_SZ, 0);
+    }
+
+    /// <summary>A pipe's buffer size in bytes, or -1 when the descriptor is not a pipe.</summary>
+    internal static int PipeSize(nint fd) => Fcntl((int)fd, F_GETPIPE_SZ, 0);
 }

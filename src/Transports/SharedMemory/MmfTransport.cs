@@ -7,8 +7,8 @@ namespace IpcKit.Transports.SharedMemory;
 /// <summary>Settings of <see cref="MmfTransport"/>. The endpoint's query (<c>capacity=</c>, <c>wait=</c>, <c>dir=</c>) overrides them.</summary>
 public sealed class MmfTransportOptions : TransportOptions
 {
-    /// <summary>Bytes of each direction's ring: a power of two from 4 KiB to 1 TiB. The listener's value is used by every connection to it. Default: 1 MiB.</summary>
-    public long Capacity { get; init; } = 1 << 20;
+    /// <summary>Bytes of each direction's ring: a power of two from 4 KiB to 1 TiB. The listener's value is used by every connection to it. Default: 4 MiB (8 MiB of memory per connection, both rings).</summary>
+    public long Capacity { get; init; } = 4 << 20;
 
     /// <summary>How this side waits for its peer. Default: <see cref="RingWait.Backoff"/>.</summary>
     public RingWait Wait { get; init; } = RingWait.Backoff;
@@ -35,7 +35,7 @@ public sealed class MmfTransportOptions : TransportOptions
 }
 
 /// <summary>
-/// Shared memory (<c>mmf://name?capacity=1MiB&amp;wait=backoff&amp;dir=/dev/shm</c>, alias <c>shm://</c>): each connection is one file in
+/// Shared memory (<c>mmf://name?capacity=4MiB&amp;wait=backoff&amp;dir=/dev/shm</c>, alias <c>shm://</c>): each connection is one file in
 /// /dev/shm holding a lock-free single-producer/single-consumer ring per direction, mapped by both processes. No syscall
 /// per message; a futex wakes a sleeping peer. docs/transports.md describes the layout and the rendezvous.
 /// </summary>

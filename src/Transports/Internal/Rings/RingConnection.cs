@@ -15,7 +15,7 @@ namespace IpcKit.Transports.Internal.Rings;
 /// wakeup from being lost is paid by the side going to sleep (<see cref="RingFence"/>), and a futex wake only when
 /// the peer sleeps.
 /// </remarks>
-internal sealed class RingConnection : IConnection
+internal sealed partial class RingConnection : IConnection
 {
     private readonly RingWriter _tx;
     private readonly RingReader _rx;

@@ -59,7 +59,66 @@ internal sealed unsafe class RingWriter
     public bool TryWrite(ReadOnlySpan<byte> message)
     {
         long record = RingLayout.Align(4 + (long)message.Length);
-        return record <= _wholeLimit && _streamed == 0 ? TryWriteWhole(message, record) : TryWriteStreamed(message);
+        return record <= _wholeLimit && _streamed == 0 ? TryWriteWhole(message) : TryWriteStreamed(message);
+    }
+
+    /// <summary>The largest payload <see cref="TryClaim"/> takes: one whole record of at most a quarter of the ring.</summary>
+    public int ClaimLimit => (int)Math.Min(_wholeLimit - 4, int.MaxValue);
+
+    /// <summary>
+    /// Reserves room for a whole record of <paramref name="length"/> payload bytes at the write position and returns
+    /// where the payload goes; false when the ring lacks the room (wait on <see cref="ObservedRead"/> and retry).
+    /// Nothing is visible to the consumer until <see cref="PublishClaim"/>; a claim that is never published leaves the
+    /// ring as it was (a padding header written before the end of the data area is overwritten by the next record).
+    /// </summary>
+    /// <remarks>Same placement rule as a whole <see cref="TryWrite"/>: the record never wraps, so the payload is one
+    /// contiguous span. Only valid for lengths up to <see cref="ClaimLimit"/> and with no streamed message half written.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryClaim(int length, out byte* payload)
+    {
+        long record = RingLayout.Align(4 + (long)length);
+        long pos = _write;
+        long offset = pos & _mask;
+        long toEnd = _capacity - offset;
+        long need = record <= toEnd ? record : toEnd + record;
+        if (pos + need - _cachedRead > _capacity)
+        {
+            _cachedRead = (long)Volatile.Read(ref *ReadPositionWord);
+            if (pos + need - _cachedRead > _capacity)
+            {
+                payload = null;
+                return false;
+            }
+        }
+
+        if (record > toEnd)
+        {
+            // Not published yet: the consumer reads this header only after the claim's record is published.
+            *(uint*)(_data + offset) = RingLayout.Padding;
+            offset = 0;
+        }
+
+        payload = _data + offset + 4;
+        return true;
+    }
+
+    /// <summary>
+    /// Publishes the record whose payload <see cref="TryClaim"/> returned, with <paramref name="length"/> bytes (at
+    /// most the claimed length, so the record still fits where it was reserved).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PublishClaim(byte* payload, int length)
+    {
+        byte* header = payload - 4;
+        *(uint*)header = (uint)length;
+        long offset = header - _data;
+        long pos = _write;
+        if (offset != (pos & _mask))
+        {
+            pos += _capacity - (pos & _mask); // the claim skipped to the start behind a padding header
+        }
+
+        Publish(pos + RingLayout.Align(4 + (long)length));
     }
 
     /// <summary>Marks the ring closed for the consumer (the first way given wins) and wakes it.</summary>
@@ -70,32 +129,15 @@ internal sealed unsafe class RingWriter
         Libc.FutexWakeAll((uint*)WritePositionWord, _processPrivate);
     }
 
-    private bool TryWriteWhole(ReadOnlySpan<byte> message, long record)
+    private bool TryWriteWhole(ReadOnlySpan<byte> message)
     {
-        long pos = _write;
-        long offset = pos & _mask;
-        long toEnd = _capacity - offset;
-        long need = record <= toEnd ? record : toEnd + record;
-        if (pos + need - _cachedRead > _capacity)
+        if (!TryClaim(message.Length, out byte* payload))
         {
-            _cachedRead = (long)Volatile.Read(ref *ReadPositionWord);
-            if (pos + need - _cachedRead > _capacity)
-            {
-                return false;
-            }
+            return false;
         }
 
-        if (record > toEnd)
-        {
-            *(uint*)(_data + offset) = RingLayout.Padding;
-            pos += toEnd;
-            offset = 0;
-        }
-
-        byte* p = _data + offset;
-        *(uint*)p = (uint)message.Length;
-        message.CopyTo(new Span<byte>(p + 4, message.Length));
-        Publish(pos + record);
+        message.CopyTo(new Span<byte>(payload, message.Length));
+        PublishClaim(payload, message.Length);
         return true;
     }
 
