@@ -326,7 +326,10 @@ internal static class BenchCommand
             throw new UsageException("--zero-copy applies to the throughput workload of ring transports (mmf, thread); add one of each, e.g. -t mmf -w throughput.");
         }
 
-        var references = OptionParsing.References(parse.GetValue(ReferenceOption)!);
+        // With --remote the default adds nothing: thread cannot cross machines and a local native twin is no twin of a
+        // link between hosts (docs/remote.md); an explicit --reference is taken as given.
+        bool remoteDefault = parse.GetValue(Remote.RemoteOptions.Remote) is not null && parse.GetResult(ReferenceOption) is null or { Implicit: true };
+        var references = remoteDefault ? [] : OptionParsing.References(parse.GetValue(ReferenceOption)!);
         bool native = references.Contains("native");
         if (references.Contains(BaselineTransport) && !transports.Any(t => t is IInProcessTransport))
         {
