@@ -25,7 +25,8 @@ public static class Roles
         {
             case WorkerRole.Echo: Echo(data, hangAfter); break;
             case WorkerRole.Sink: Sink(data, verifier); break;
-            case WorkerRole.Source: Source(data, configure.MessageSize, configure.Count); break;
+            case WorkerRole.Source when configure.Count > 0: Source(data, configure.MessageSize, configure.Count); break;
+            case WorkerRole.Source: Feed(data); break;
             case WorkerRole.Reply: Reply(data); break;
             default: throw new ArgumentOutOfRangeException(nameof(role), role, "Unknown role.");
         }
@@ -86,6 +87,57 @@ public static class Roles
 
         while (data.Receive() is not null)
         {
+        }
+    }
+
+    /// <summary>The size of a <see cref="Feed"/> request: the message count (8 bytes) and size (4 bytes), little-endian.</summary>
+    public const int FeedRequestSize = 12;
+
+    /// <summary>Writes a request for <paramref name="count"/> messages of <paramref name="messageSize"/> bytes to a <see cref="Feed"/>.</summary>
+    public static void WriteFeedRequest(Span<byte> request, long count, int messageSize)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(request, count);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(request[8..], messageSize);
+    }
+
+    /// <summary>
+    /// A source driven by its consumer (the fan-in of --workers): for each request (<see cref="WriteFeedRequest"/>) it
+    /// sends that many stamped messages of that size, the first flagged first and the last flagged last, until end of
+    /// stream. The consumer asks for as many as it can drain in the time it measures, so no stream outlives its trial.
+    /// </summary>
+    public static void Feed(IConnection data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        byte[] message = [];
+        ulong payloadSum = 0;
+        while (data.Receive() is { } request)
+        {
+            if (request.Length != FeedRequestSize)
+            {
+                throw new ProtocolViolationException($"A feed request has {FeedRequestSize} bytes, not {request.Length}.");
+            }
+
+            long count = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(request.Span);
+            int size = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(request.Span[8..]);
+            if (count < 1 || size < MessageStamp.HeaderSize || size > 64 << 20)
+            {
+                throw new ProtocolViolationException($"A feed request asked for {count} messages of {size} bytes.");
+            }
+
+            if (message.Length != size)
+            {
+                // Between streams, never while one is sent.
+                message = new byte[size];
+                MessageStamp.FillPattern(message, size);
+                payloadSum = MessageStamp.PayloadSum(message);
+            }
+
+            for (long i = 0; i < count; i++)
+            {
+                uint flags = (i == 0 ? MessageStamp.FirstFlag : 0) | (i == count - 1 ? MessageStamp.LastFlag : 0);
+                MessageStamp.Stamp(message, (ulong)i, flags, payloadSum);
+                data.Send(message.AsSpan());
+            }
         }
     }
 

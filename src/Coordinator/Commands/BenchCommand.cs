@@ -98,6 +98,21 @@ internal static class BenchCommand
         Description = "How long one case may run before its worker is declared hung and killed. Default: the case's duration + warm-up + 30s (120s with --iterations).",
     };
 
+    private static readonly Option<string?> WorkersOption = new("--workers")
+    {
+        Description = "Run N workers at once, each with a connection of its own, for each N of a comma list, e.g. 1,2,4,8 (unpinned: the scheduler shares the CPUs among them).",
+    };
+
+    private static readonly Option<string?> ShapeOption = new("--shape")
+    {
+        Description = "How --workers talk: pairs (N independent pairs, a coordinator thread each), fan-in (N workers stream to one listener, one consumer drains it; throughput) or fan-out (one producer feeds N workers; throughput). Default: pairs.",
+    };
+
+    private static readonly Option<string?> RateOption = new("--rate")
+    {
+        Description = "Open-loop latency at each offered rate of a comma list, e.g. 10k,100k,1M msg/s, or sweep (5k to 1M): messages go out on schedule whether or not replies are back, and each latency counts from when its message was due.",
+    };
+
     private static readonly Option<string> FormatOption = new("--format", "-f")
     {
         Description = "table (for people) or json (for scripts; docs/json-schema.md).",
@@ -146,7 +161,7 @@ internal static class BenchCommand
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
             TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, ZeroCopyOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption,
-            ReferenceOption, OutputDirOption, ProgressOption, ColumnsOption,
+            ReferenceOption, OutputDirOption, ProgressOption, WorkersOption, ShapeOption, RateOption, ColumnsOption,
         };
         foreach (var option in Remote.RemoteOptions.All)
         {
@@ -282,6 +297,7 @@ internal static class BenchCommand
     internal static BenchReport ReportOf(BenchPlan plan, EnvironmentInfo environment, RunOutcome outcome)
     {
         string pin = plan.Pin.ToString().ToLowerInvariant();
+        IReadOnlyList<CaseResult> results = [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))];
         return new BenchReport
         {
             Environment = environment,
@@ -301,11 +317,26 @@ internal static class BenchCommand
                 RingCapacity = plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) ? plan.RingCapacity : plan.Capacity,
                 ZeroCopy = plan.ZeroCopy,
                 Reference = plan.Reference,
+                Workers = plan.WorkerCounts is { Count: > 0 } w ? w : null,
+                Shape = plan.WorkerCounts.Count > 0 ? Shapes.Name(plan.Cases[0].Shape) : null,
+                Rates = plan.Rates is { Count: > 0 } r ? r : null,
             },
-            Results = [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))],
+            Results = results,
             ReferenceRun = outcome.ReferenceRun,
+            Scaling = plan.WorkerCounts.Count > 0 ? ScalingAnalysis.Oversubscription(results, environment.AllowedCpus.Count, t => WaitsOf(plan, t)) : null,
+            Saturation = plan.Rates.Count > 0 ? ScalingAnalysis.Saturation(results) : null,
         };
     }
+
+    /// <summary>How a transport waits for data, in the words of the oversubscription notes.</summary>
+    private static string WaitsOf(BenchPlan plan, string transport) =>
+        !plan.Cases.Any(c => c.Scheme == transport && c.IsRing) ? "blocks in the kernel"
+        : plan.Wait switch
+        {
+            RingWait.Spin => "spins",
+            RingWait.Block => "sleeps on a futex",
+            _ => "spins, then sleeps on a futex",
+        };
 
     private static string RenderTable(BenchReport report, IReadOnlyList<string>? columns)
     {
@@ -318,8 +349,10 @@ internal static class BenchCommand
     {
         bool quick = parse.GetValue(QuickOption);
         var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, TransportRegistry.Default);
+        bool workloadsGiven = parse.GetResult(WorkloadOption) is { Implicit: false };
+        var scaling = ScalingOf(parse, transports);
         bool zeroCopy = parse.GetValue(ZeroCopyOption);
-        var workloads = OptionParsing.Workloads(parse.GetValue(WorkloadOption)!)
+        var workloads = OptionParsing.Workloads(workloadsGiven || scaling is null ? parse.GetValue(WorkloadOption)! : scaling.Rates.Count > 0 || scaling.Shape == WorkerShape.Pairs ? DefaultScaledWorkloads(scaling) : "throughput")
             .Select(w => zeroCopy && w is ThroughputWorkload ? new ThroughputWorkload { ZeroCopy = true } : w).ToList();
         if (zeroCopy && (!transports.Any(t => RingTransports.Contains(t.Scheme)) || !workloads.Any(w => w is ThroughputWorkload)))
         {
@@ -388,7 +421,8 @@ internal static class BenchCommand
 
 
         TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.PositiveDuration(timeoutText, "--case-timeout") : null;
-        var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait);
+        var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait, scaling);
+        CheckScaling(scaling, workloads);
         return new BenchPlan(cases, new RunBudget(iterations, duration, warmup), trials, pin, coordinatorCpu, workerCpu, quick)
         {
             CaseTimeoutOverride = caseTimeout,
@@ -401,6 +435,59 @@ internal static class BenchCommand
             NativeReference = native,
             Reference = references.Count == 0 ? "none" : string.Join(",", references),
         };
+    }
+
+    /// <summary>--workers, --shape and --rate, or null when none is given.</summary>
+    private static Scaling? ScalingOf(ParseResult parse, IReadOnlyList<ITransport> transports)
+    {
+        string? workersText = parse.GetValue(WorkersOption);
+        string? shapeText = parse.GetValue(ShapeOption);
+        string? rateText = parse.GetValue(RateOption);
+        if (workersText is null && shapeText is null && rateText is null)
+        {
+            return null;
+        }
+
+        var shape = shapeText is null ? WorkerShape.Pairs
+            : Shapes.Parse(shapeText) ?? throw new UsageException($"Unknown --shape '{shapeText}'. Valid: pairs, fan-in, fan-out.");
+        var workers = workersText is null ? shapeText is null ? [] : [1] : OptionParsing.Workers(workersText);
+        var rates = rateText is null ? [] : OptionParsing.Rates(rateText);
+        if (rates.Count > 0 && workers.Count > 0)
+        {
+            throw new UsageException("--rate measures one pair in open loop; it cannot be combined with --workers or --shape. Run them separately.");
+        }
+
+        if (shape != WorkerShape.Pairs)
+        {
+            // One listener takes every worker: anon-pipe's pipe pair is inherited by exactly one child.
+            foreach (var t in transports.Where(t => t.Scheme == "anon-pipe"))
+            {
+                throw new UsageException($"--shape {Shapes.Name(shape)} needs a transport that takes several clients on one listener; {t.Scheme} connects one child per pipe pair, so it does pairs only. Use --shape pairs, or leave {t.Scheme} out.");
+            }
+        }
+
+        return new Scaling(workers, shape, rates);
+    }
+
+    /// <summary>The workloads a scaled run measures when --workload is not given: open loop is ping-pong; pairs run both.</summary>
+    private static string DefaultScaledWorkloads(Scaling scaling) => scaling.Rates.Count > 0 ? "latency" : "latency,throughput";
+
+    private static void CheckScaling(Scaling? scaling, IReadOnlyList<IpcKit.Coordinator.Workloads.Workload> workloads)
+    {
+        if (scaling is null)
+        {
+            return;
+        }
+
+        if (scaling.Rates.Count > 0 && workloads.Any(w => w.Name != "latency"))
+        {
+            throw new UsageException("--rate offers echoed messages at a fixed rate: it runs the latency workload only (leave out --workload, or give --workload latency).");
+        }
+
+        if (scaling.Shape != WorkerShape.Pairs && workloads.Any(w => w.Name != "throughput"))
+        {
+            throw new UsageException($"--shape {Shapes.Name(scaling.Shape)} is a one-way stream: it runs the throughput workload only (leave out --workload, or give --workload throughput).");
+        }
     }
 
     /// <summary>

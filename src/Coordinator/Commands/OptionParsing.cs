@@ -188,6 +188,54 @@ internal static class OptionParsing
         return cpus;
     }
 
+    /// <summary>Parses --workers: a comma list of worker counts from 1 to <see cref="MaxWorkers"/>.</summary>
+    public static IReadOnlyList<int> Workers(string text)
+    {
+        var counts = new List<int>();
+        foreach (string part in List(text))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1 || n > MaxWorkers)
+            {
+                throw new UsageException($"'{part}' in --workers is not a worker count from 1 to {MaxWorkers}: write e.g. 1,2,4,8.");
+            }
+
+            counts.Add(n);
+        }
+
+        return counts.Count > 0 ? [.. counts.Distinct()] : throw new UsageException("--workers needs at least one worker count, e.g. 1,2,4.");
+    }
+
+    /// <summary>The most workers one case may start (each is a process with its own connection).</summary>
+    public const int MaxWorkers = 64;
+
+    /// <summary>The offered rates of --rate sweep: from an idle link to well past what any transport here sustains.</summary>
+    public static readonly IReadOnlyList<double> SweepRates = [5e3, 10e3, 20e3, 50e3, 100e3, 200e3, 500e3, 1e6];
+
+    /// <summary>Parses --rate: a comma list of messages per second (10k, 2.5k, 1M), or sweep.</summary>
+    public static IReadOnlyList<double> Rates(string text)
+    {
+        if (text.Trim().Equals("sweep", StringComparison.OrdinalIgnoreCase))
+        {
+            return SweepRates;
+        }
+
+        var rates = new List<double>();
+        foreach (string part in List(text))
+        {
+            string t = part.ToLowerInvariant();
+            (string number, double scale) = t.EndsWith('k') ? (t[..^1], 1e3) : t.EndsWith('m') ? (t[..^1], 1e6) : (t, 1.0);
+            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || double.IsNaN(value)
+                || value * scale < 1 || value * scale > 100e6)
+            {
+                throw new UsageException($"'{part}' in --rate is not a rate from 1 to 100M messages per second: write e.g. 10k,100k,1M, or sweep.");
+            }
+
+            rates.Add(value * scale);
+        }
+
+        return rates.Count > 0 ? [.. rates.Distinct().Order()] : throw new UsageException("--rate needs at least one rate, e.g. 10k,100k, or sweep.");
+    }
+
     private static List<string> List(string text) =>
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 }

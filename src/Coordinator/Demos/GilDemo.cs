@@ -48,14 +48,22 @@ internal sealed class GilDemo : IDemo
 
         var one = RunTogether("ipckit-demo-gil-1", [cpus[0]], _ => DemoWork.Run(units));
         cancellationToken.ThrowIfCancellationRequested();
-        var gil = new Lock();
+        // A Mutex, not `lock`: a thread that finds it taken sleeps in the kernel at once, as CPython's threads wait for
+        // the GIL on a condition variable. `lock` (Monitor/Lock) spins first, and on a busy machine a spinner that is
+        // preempted stands in the run queue, so it would count as wanting a CPU while it only waits for the lock.
+        using var gil = new Mutex();
         var threads = RunTogether("ipckit-demo-gil", [.. Enumerable.Range(0, n).Select(i => cpus[i % cpus.Count])], _ =>
         {
             for (long done = 0; done < units / n; done += Chunk)
             {
-                lock (gil)
+                gil.WaitOne();
+                try
                 {
                     DemoWork.Run(Chunk);
+                }
+                finally
+                {
+                    gil.ReleaseMutex();
                 }
             }
         });
@@ -82,7 +90,7 @@ internal sealed class GilDemo : IDemo
         bool busy = processCpus < 0.75 * Math.Min(n, cpus.Count);
         output.Say($"Under the global lock only one thread can compute at any instant, however many CPUs there are: the other");
         output.Say($"sleeps until the lock is free. The {n} threads wanted {gilWanting:0.00} CPUs at once and finished no sooner than one thread");
-        output.Say("(their CPU time can exceed the work: a thread that finds the lock taken spins a little before it sleeps).");
+        output.Say("(a thread that finds the lock taken sleeps in the kernel until it is released, as CPython's threads do).");
         output.Say("CPython's threads help with waiting on I/O, which releases the GIL, not with computing.");
         output.Say($"The processes share nothing, so each has its own lock: they wanted {processWanting:0.00} CPUs at once"
                    + (cpus.Count < 2 ? ", but this process may use one CPU only, so they took turns on it." : busy ? "," : " and got them."));

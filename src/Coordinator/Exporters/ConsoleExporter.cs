@@ -50,6 +50,11 @@ internal static class ConsoleExporter
             console.WriteLine($"* {Headline.BestLegend}");
         }
 
+        foreach (string line in Headline.Findings(report))
+        {
+            console.WriteLine(line);
+        }
+
         console.WriteLine();
         WriteCharts(console, summary);
         foreach (var r in report.Results.Where(r => r.Error is not null))

@@ -20,6 +20,7 @@ internal static class CsvExporter
         "coordinatorUserMs", "coordinatorSystemMs", "workerUserMs", "workerSystemMs", "contextSwitches",
         "referenceMechanism", "referenceP50Ns", "referenceP99Ns", "referenceMessagesPerSecond", "referenceBytesPerSecond", "referenceRatio",
         "referenceRatioCiLow", "referenceRatioCiHigh", "referenceError", "error",
+        "workers", "shape", "offeredRate", "saturated", "p9999Ns",
     ];
 
     public static string Write(BenchReport report)
@@ -43,6 +44,7 @@ internal static class CsvExporter
                                        + c.Worker.VoluntaryContextSwitches + c.Worker.InvoluntaryContextSwitches),
                 n?.Mechanism ?? "", Opt(n?.P50Ns), Opt(n?.P99Ns), Opt(n?.MessagesPerSecond), Opt(n?.BytesPerSecond), Opt(n?.Ratio?.Median),
                 Opt(n?.Ratio?.CiLow), Opt(n?.Ratio?.CiHigh), n?.Error ?? "", r.Error ?? "",
+                Opt(r.Workers), r.Shape ?? "", Opt(r.OfferedRate), r.Saturated is { } sat ? (sat ? "true" : "false") : "", Opt(l?.P9999Ns),
             ];
             csv.Append(string.Join(',', fields.Select(Quote))).Append('\n');
         }

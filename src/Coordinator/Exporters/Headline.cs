@@ -39,6 +39,35 @@ internal static class Headline
     }
 
     /// <summary>
+    /// What --workers and --rate found, in words: what oversubscribing the CPUs cost each transport, and where each
+    /// saturated. Empty when neither was asked for.
+    /// </summary>
+    public static IReadOnlyList<string> Findings(BenchReport report)
+    {
+        var lines = new List<string>();
+        if (report.Scaling is { } scaling)
+        {
+            lines.Add(scaling.Count == 0
+                ? $"oversubscription: no worker count above the {report.Environment.AllowedCpus.Count} CPUs was run; give --workers a larger N to see what time-sharing costs."
+                : $"oversubscription ({report.Environment.AllowedCpus.Count} CPUs; spinning waits collapse, blocking ones degrade):");
+            lines.AddRange(scaling.Select(n => "  " + n.Text));
+        }
+
+        if (report.Saturation is { } saturation)
+        {
+            lines.Add($"saturation (achieved below {Format.Number(CaseStatistics.SaturationShare * 100, "0")}% of the offered rate; latency counted from each message's due time):");
+            lines.AddRange(saturation.Select(n => "  " + n.Text));
+        }
+
+        if (lines.Count > 0 && report.Environment.LoadAverage >= report.Environment.AllowedCpus.Count)
+        {
+            lines.Add($"  (measured at load {Format.Number(report.Environment.LoadAverage)} on {report.Environment.AllowedCpus.Count} CPUs: indicative only)");
+        }
+
+        return lines;
+    }
+
+    /// <summary>
     /// The notes under the settings: where the workers ran when that was another host (--remote), and what to say about
     /// the reference (missing, or what the ratios are against). Empty when nothing.
     /// </summary>

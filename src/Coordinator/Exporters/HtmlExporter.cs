@@ -71,7 +71,7 @@ internal static class HtmlExporter
 
         Failures(html, report);
         html.Append("<h2>Charts</h2>\n");
-        foreach (var (file, render) in SvgCharts.All)
+        foreach (var (file, render) in SvgCharts.All.Concat(ScalingCharts.For(report)))
         {
             html.Append("<figure>\n").Append(render(summary)).Append("<figcaption class=\"meta\">").Append(E(file)).Append("</figcaption>\n</figure>\n");
         }

@@ -28,6 +28,12 @@ internal static class MarkdownExporter
             Table(md, table);
         }
 
+        var findings = Headline.Findings(report);
+        if (findings.Count > 0)
+        {
+            md.Append('\n').Append(string.Join("  \n", findings.Select(f => Escape(f.Trim())))).Append('\n');
+        }
+
         if (summary.Rows.Any(r => r.Best.Count > 0))
         {
             md.Append("\nBold: ").Append(Escape(Headline.BestLegend)).Append(".\n");

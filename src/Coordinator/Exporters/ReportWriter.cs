@@ -28,7 +28,7 @@ internal static class ReportWriter
     ];
 
     public static IReadOnlyList<ExportOutcome> WriteAll(BenchReport report, string directory) =>
-        WriteAll(report, directory, [.. Exporters, .. HgrmExporter.For(report)]);
+        WriteAll(report, directory, [.. Exporters, .. ScalingCharts.For(report), .. HgrmExporter.For(report)]);
 
     public static IReadOnlyList<ExportOutcome> WriteAll(BenchReport report, string directory, IEnumerable<(string File, Func<Summary, string> Render)> exporters)
     {

@@ -106,6 +106,12 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
             stream ? new("bytes", "bytes/s", true, 5) : new("cpu", "CPU/op", true, 5), new("ctx", "ctx sw/op", true, 3),
             new("lost", "lost", true, 10), new("corrupt", "corrupt", true, 10),
         };
+        bool workers = summary.RowsOf(workload).Any(r => r.Result.Workers is not null);
+        bool offered = summary.RowsOf(workload).Any(r => r.Result.OfferedRate is not null);
+        if (workers || offered)
+        {
+            columns.Insert(2, new(workers ? "workers" : "offered", workers ? "workers" : "offered", false, Required));
+        }
         if (ratios)
         {
             columns.AddRange([new("ratio", stream ? "rate vs ref" : "p50 vs ref", true, 9), new("reference", "reference", false, 4),
@@ -117,6 +123,13 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
         {
             var r = row.Result;
             var cells = new List<Cell> { new(r.Transport), new(Format.Size(r.MessageSize)) };
+            if (workers || offered)
+            {
+                cells.Add(r.OfferedRate is { } rate
+                    ? new Cell($"{Format.Rate(rate)}/s" + (r.Saturated == true ? " (saturated)" : ""), Bad: r.Saturated == true)
+                    : new Cell(r.Workers is { } n ? $"{r.Shape} ×{n}" : ""));
+            }
+
             if (r.Error is not null)
             {
                 // Said under p50, the one figure column every table keeps.

@@ -41,6 +41,24 @@ internal sealed record PlannedCase(int Index, ITransport Transport, Workload Wor
 {
     public string Scheme => Transport.Scheme;
 
+    /// <summary>
+    /// With --workers: how many peers (worker processes, or threads for in-process transports) run at once, each with a
+    /// connection of its own; null for the classic case of one peer.
+    /// </summary>
+    public int? Workers { get; init; }
+
+    /// <summary>How the <see cref="Workers"/> talk (--shape); pairs when --workers was not given.</summary>
+    public WorkerShape Shape { get; init; } = WorkerShape.Pairs;
+
+    /// <summary>With --rate: the offered load in messages per second (open loop); null for closed loop.</summary>
+    public double? OfferedRate { get; init; }
+
+    /// <summary>The number of peers: <see cref="Workers"/>, or 1.</summary>
+    public int PeerCount => Workers ?? 1;
+
+    /// <summary>What the peers do: a fan-in's workers stream (source); otherwise the workload's role.</summary>
+    public Protocol.WorkerRole PeerRole => Shape == WorkerShape.FanIn ? Protocol.WorkerRole.Source : Workload.WorkerRole;
+
     /// <summary>The peer is a thread of this process (thread, channel, shared), not a worker process.</summary>
     public bool InProcess => Transport is IInProcessTransport;
 
@@ -48,7 +66,49 @@ internal sealed record PlannedCase(int Index, ITransport Transport, Workload Wor
     public bool IsRing => RingTransports.Contains(Scheme);
 
     /// <summary>What people read for the case: "unix: latency, 64".</summary>
-    public string Label => $"{Scheme}: {Workload.Name}, {Format.Size(Size)}";
+    public string Label => $"{Scheme}: {Workload.Name}, {Format.Size(Size)}"
+        + (Workers is { } n ? $", {Shapes.Name(Shape)} ×{n}" : "")
+        + (OfferedRate is { } r ? $", at {Shapes.Rate(r)} msg/s" : "");
+}
+
+/// <summary>How several workers talk at once (--shape).</summary>
+internal enum WorkerShape
+{
+    /// <summary>N independent pairs, each driven by a coordinator thread of its own.</summary>
+    Pairs,
+
+    /// <summary>N workers stream to one listener that one consumer drains.</summary>
+    FanIn,
+
+    /// <summary>One producer feeds N workers.</summary>
+    FanOut,
+}
+
+/// <summary>The names of <see cref="WorkerShape"/> on the command line and in results.</summary>
+internal static class Shapes
+{
+    public static string Name(WorkerShape shape) => shape switch
+    {
+        WorkerShape.FanIn => "fan-in",
+        WorkerShape.FanOut => "fan-out",
+        _ => "pairs",
+    };
+
+    public static WorkerShape? Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "pairs" => WorkerShape.Pairs,
+        "fan-in" or "fanin" => WorkerShape.FanIn,
+        "fan-out" or "fanout" => WorkerShape.FanOut,
+        _ => null,
+    };
+
+    /// <summary>A rate as people write it: 500, 10k, 2.5M.</summary>
+    public static string Rate(double rate) => rate switch
+    {
+        >= 1e6 => (rate / 1e6).ToString("0.##", CultureInfo.InvariantCulture) + "M",
+        >= 1e3 => (rate / 1e3).ToString("0.##", CultureInfo.InvariantCulture) + "k",
+        _ => rate.ToString("0.##", CultureInfo.InvariantCulture),
+    };
 }
 
 /// <summary>
@@ -124,9 +184,9 @@ internal sealed record BenchPlan(
 
     public IReadOnlyList<int> Sizes => [.. Cases.Where(c => c.Workload.UsesMessageSize).Select(c => c.Size).Distinct()];
 
-    /// <summary>The cases that share one peer: one transport and workload, every size.</summary>
+    /// <summary>The cases that share one peer (or set of peers): one transport, workload and worker count, every size and rate.</summary>
     public IEnumerable<IReadOnlyList<PlannedCase>> Groups =>
-        Cases.GroupBy(c => (c.Transport, c.Workload)).Select(g => (IReadOnlyList<PlannedCase>)[.. g]);
+        Cases.GroupBy(c => (c.Transport, c.Workload, c.Workers, c.Shape)).Select(g => (IReadOnlyList<PlannedCase>)[.. g]);
 
     /// <summary>
     /// True when the peer of <paramref name="c"/> would burn a CPU while it waits for its next trial (a ring transport
@@ -134,12 +194,19 @@ internal sealed record BenchPlan(
     /// </summary>
     public bool SpinsWhileIdle(PlannedCase c) => c.IsRing && Wait == RingWait.Spin;
 
+    /// <summary>The worker counts given with --workers (empty without it).</summary>
+    public IReadOnlyList<int> WorkerCounts => [.. Cases.Select(c => c.Workers).OfType<int>().Distinct()];
+
+    /// <summary>The offered rates given with --rate (empty without it).</summary>
+    public IReadOnlyList<double> Rates => [.. Cases.Select(c => c.OfferedRate).OfType<double>().Distinct()];
+
     /// <summary>
     /// Builds the cases of transports × workloads × sizes in that order (the request workload has one case, without a
     /// size); with <paramref name="nativeReference"/> each case knows its native twin.
     /// </summary>
     public static IReadOnlyList<PlannedCase> CasesOf(
-        IReadOnlyList<ITransport> transports, IReadOnlyList<Workload> workloads, IReadOnlyList<int> sizes, bool nativeReference, RingWait? wait)
+        IReadOnlyList<ITransport> transports, IReadOnlyList<Workload> workloads, IReadOnlyList<int> sizes, bool nativeReference, RingWait? wait,
+        Scaling? scaling = null)
     {
         var cases = new List<PlannedCase>();
         foreach (var transport in transports)
@@ -148,8 +215,20 @@ internal sealed record BenchPlan(
             {
                 foreach (int size in workload.UsesMessageSize ? sizes : [RequestWorkload.NominalSize])
                 {
-                    string? twin = nativeReference && workload.HasNativeTwin ? NativeTwins.Of(transport.Scheme, wait) : null;
-                    cases.Add(new PlannedCase(cases.Count, transport, workload, size, twin));
+                    // A native twin measures one pair in closed loop: the scaled and open-loop cases have none.
+                    string? twin = nativeReference && workload.HasNativeTwin && scaling is null ? NativeTwins.Of(transport.Scheme, wait) : null;
+                    foreach (int? workers in scaling?.Workers is { Count: > 0 } w ? w.Select(n => (int?)n) : [null])
+                    {
+                        foreach (double? rate in scaling?.Rates is { Count: > 0 } r ? r.Select(x => (double?)x) : [null])
+                        {
+                            cases.Add(new PlannedCase(cases.Count, transport, workload, size, twin)
+                            {
+                                Workers = workers,
+                                Shape = scaling?.Shape ?? WorkerShape.Pairs,
+                                OfferedRate = rate,
+                            });
+                        }
+                    }
                 }
             }
         }
@@ -179,6 +258,12 @@ internal sealed record BenchPlan(
         return endpoint.WithQueryValue("capacity", RingCapacity.ToString(CultureInfo.InvariantCulture));
     }
 }
+
+/// <summary>
+/// What --workers, --shape and --rate ask for: each worker count (and each rate) becomes cases of its own, after the
+/// transport, workload and size.
+/// </summary>
+internal sealed record Scaling(IReadOnlyList<int> Workers, WorkerShape Shape, IReadOnlyList<double> Rates);
 
 /// <summary>Which native mechanism (scripts/native) is the twin of which transport.</summary>
 internal static class NativeTwins

@@ -21,6 +21,14 @@ internal sealed record BenchReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ReferenceRun? ReferenceRun { get; init; }
 
+    /// <summary>With --workers: what oversubscribing the CPUs did to each transport, in figures and words; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Statistics.ScalingNote>? Scaling { get; init; }
+
+    /// <summary>With --rate: where each transport saturated; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Statistics.SaturationNote>? Saturation { get; init; }
+
     /// <summary>Where the workers ran with --remote, and that host's environment (docs/remote.md). Null for a local run.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Remote.RemoteRun? Remote { get; init; }
@@ -64,6 +72,18 @@ internal sealed record BenchSettings
 
     /// <summary>The reference asked for with --reference: "native", or "none".</summary>
     public string Reference { get; init; } = "none";
+
+    /// <summary>The worker counts of --workers; absent without it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? Workers { get; init; }
+
+    /// <summary>The --shape of the --workers cases: pairs, fan-in or fan-out; absent without --workers.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Shape { get; init; }
+
+    /// <summary>The offered rates of --rate, in messages per second; absent without it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? Rates { get; init; }
 }
 
 /// <summary>
@@ -83,6 +103,26 @@ internal sealed record CaseResult
     public required long Operations { get; init; }
 
     public required string Pin { get; init; }
+
+    /// <summary>With --workers: how many workers ran at once (each with its own connection); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Workers { get; init; }
+
+    /// <summary>With --workers: pairs, fan-in or fan-out; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Shape { get; init; }
+
+    /// <summary>With --rate: the offered load in messages per second; the achieved one is <see cref="MessagesPerSecond"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? OfferedRate { get; init; }
+
+    /// <summary>With --rate: true when the achieved rate fell below 90% of the offered one (the transport saturated).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Saturated { get; init; }
+
+    /// <summary>With --workers: each connection over all trials (its histograms merged; its rate the median of its trials).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ConnectionResult>? Connections { get; init; }
 
     /// <summary>Percentiles of every operation time of every trial (the trials' histograms merged).</summary>
     public LatencyStats? Latency { get; init; }
@@ -130,7 +170,12 @@ internal sealed record CaseResult
 }
 
 /// <summary>Percentiles of the operation times, in nanoseconds (computed by Statistics.Percentiles from a histogram).</summary>
-internal sealed record LatencyStats(long P50Ns, long P90Ns, long P99Ns, long P999Ns, long MaxNs, double MeanNs, long MinNs, long Samples);
+internal sealed record LatencyStats(long P50Ns, long P90Ns, long P99Ns, long P999Ns, long MaxNs, double MeanNs, long MinNs, long Samples)
+{
+    /// <summary>p99.99 (issue 15: open-loop latency is reported up to it); absent in files written before it was added.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? P9999Ns { get; init; }
+}
 
 /// <summary>
 /// A figure over trials: the median, the spread (min–max) and a 95% confidence interval (<see cref="CiLow"/> to
@@ -164,6 +209,10 @@ internal sealed record TrialResult
 
     public CpuUsage? Cpu { get; init; }
 
+    /// <summary>For a --workers case: each connection's own figures in this trial.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ConnectionResult>? Connections { get; init; }
+
     /// <summary>The native twin's trial, run right after this one, with the ratio of this trial to it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public NativeTrial? Reference { get; init; }
@@ -176,6 +225,12 @@ internal sealed record NativeTrial(long Operations, long P50Ns, long P99Ns, doub
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Error { get; init; }
 }
+
+/// <summary>
+/// One connection of a --workers case: its operations, its rate (in a trial: operations over the trial's time; over
+/// the case: the median of its trials) and the percentiles of its own operation times.
+/// </summary>
+internal sealed record ConnectionResult(int Connection, long Operations, double MessagesPerSecond, LatencyStats? Latency);
 
 /// <summary>What arrived: a fast transport that loses data has failed.</summary>
 internal sealed record Integrity(long Sent, long Received, long Lost, long Corrupted);

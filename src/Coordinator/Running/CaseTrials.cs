@@ -20,6 +20,26 @@ internal sealed class CaseTrials(PlannedCase plannedCase)
     /// <summary>Why the case failed (its later trials are skipped), or null.</summary>
     public string? Error { get; set; }
 
+    /// <summary>For a --workers case: each connection's times over every trial, merged per connection.</summary>
+    public IReadOnlyList<HistogramBase> ConnectionHistograms => _connectionHistograms;
+
+    private readonly List<HistogramBase> _connectionHistograms = [];
+
+    /// <summary>Merges one trial's per-connection histograms into the case's.</summary>
+    public void AddConnections(IEnumerable<HistogramBase> trialHistograms)
+    {
+        int k = 0;
+        foreach (var h in trialHistograms)
+        {
+            if (_connectionHistograms.Count <= k)
+            {
+                _connectionHistograms.Add(Percentiles.CreateHistogram());
+            }
+
+            _connectionHistograms[k++].Add(h);
+        }
+    }
+
     public void Add(TrialResult trial, HistogramBase trialHistogram)
     {
         _trials.Add(trial);

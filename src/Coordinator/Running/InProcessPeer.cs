@@ -13,13 +13,15 @@ internal sealed class InProcessPeer : IPeerSession
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
     private readonly IListener _listener;
+    private readonly bool _ownsListener;
     private readonly TaskCompletionSource<int> _exited;
     private readonly StrongBox<Exception?> _failure;
 
-    private InProcessPeer(string transport, IListener listener, IConnection data, TaskCompletionSource<int> exited, StrongBox<Exception?> failure)
+    private InProcessPeer(string transport, IListener listener, bool ownsListener, IConnection data, TaskCompletionSource<int> exited, StrongBox<Exception?> failure)
     {
         Transport = transport;
         _listener = listener;
+        _ownsListener = ownsListener;
         Data = data;
         _exited = exited;
         _failure = failure;
@@ -38,6 +40,16 @@ internal sealed class InProcessPeer : IPeerSession
     public static async Task<InProcessPeer> StartAsync(ITransport transport, Endpoint endpoint, ConfigureMessage configure, CancellationToken cancellationToken)
     {
         var listener = await transport.ListenAsync(endpoint, cancellationToken);
+        return await StartOnAsync(transport, listener, ownsListener: true, configure, cancellationToken);
+    }
+
+    /// <summary>Starts a peer thread on a listener shared with other peers (fan-in, fan-out); the caller owns the listener.</summary>
+    public static Task<InProcessPeer> StartOnAsync(ITransport transport, IListener listener, ConfigureMessage configure, CancellationToken cancellationToken) =>
+        StartOnAsync(transport, listener, ownsListener: false, configure, cancellationToken);
+
+    private static async Task<InProcessPeer> StartOnAsync(
+        ITransport transport, IListener listener, bool ownsListener, ConfigureMessage configure, CancellationToken cancellationToken)
+    {
         var exited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Written by the peer thread before it completes `exited`, read when explaining a failure.
         var failure = new StrongBox<Exception?>();
@@ -67,16 +79,24 @@ internal sealed class InProcessPeer : IPeerSession
         {
             var accepted = await listener.AcceptAsync(cancellationToken).AsTask().WaitAsync(Deadline, cancellationToken)
                            ?? throw new WorkerFailedException($"The {transport.Scheme} listener closed before its peer thread connected.");
-            return new InProcessPeer(transport.Scheme, listener, accepted, exited, failure);
+            return new InProcessPeer(transport.Scheme, listener, ownsListener, accepted, exited, failure);
         }
         catch (TimeoutException)
         {
-            await listener.DisposeAsync();
+            if (ownsListener)
+            {
+                await listener.DisposeAsync();
+            }
+
             throw new WorkerFailedException($"The {transport.Scheme} peer thread did not connect within {Deadline.TotalSeconds:0} s{(failure.Value is null ? "" : $": {failure.Value.Message}")}.");
         }
         catch
         {
-            await listener.DisposeAsync();
+            if (ownsListener)
+            {
+                await listener.DisposeAsync();
+            }
+
             throw;
         }
     }
@@ -100,6 +120,9 @@ internal sealed class InProcessPeer : IPeerSession
             // A stuck peer thread is a background thread: it cannot keep the process alive.
         }
 
-        await _listener.DisposeAsync();
+        if (_ownsListener)
+        {
+            await _listener.DisposeAsync();
+        }
     }
 }

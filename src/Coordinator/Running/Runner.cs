@@ -90,6 +90,11 @@ internal sealed class Runner(BenchPlan plan, IProgress<RunEvent> progress)
         progress.Report(new PeerStarting(first, trial));
         try
         {
+            if (first.Workers is not null)
+            {
+                return await PeerSet.StartAsync(first, plan, scratch.Path, cancellationToken);
+            }
+
             var configure = new ConfigureMessage(first.Workload.WorkerRole, "", 0, 0, plan.Pin == PinMode.None ? -1 : plan.WorkerCpu);
             var endpoint = plan.EndpointFor(first.Transport, scratch.Path);
             scratch.Claim(endpoint);

@@ -17,9 +17,23 @@ internal sealed class TrialRunner(BenchPlan plan)
     /// <summary>Reused by every trial (reset before each), so that the measuring thread never allocates one.</summary>
     private readonly HistogramBase _histogram = Percentiles.CreateHistogram();
 
+    /// <summary>One per connection of a --workers case, reused the same way (grown between trials, never while measuring).</summary>
+    private readonly List<HistogramBase> _connectionHistograms = [];
+
     public async Task<(TrialResult? Result, string? Error)> RunAsync(IPeerSession session, PlannedCase c, int trial, CaseTrials into, CancellationToken cancellationToken)
     {
         _histogram.Reset();
+        var connections = session is PeerSet set ? set.Connections : [session.Data];
+        while (_connectionHistograms.Count < connections.Count)
+        {
+            _connectionHistograms.Add(Percentiles.CreateHistogram());
+        }
+
+        foreach (var h in _connectionHistograms)
+        {
+            h.Reset();
+        }
+
         ProcessCounters selfBefore = default, selfAfter = default;
         ProcessCounters? peerBefore = null, peerAfter = null;
         var context = new TrialContext
@@ -28,6 +42,8 @@ internal sealed class TrialRunner(BenchPlan plan)
             Size = c.Size,
             Budget = plan.TrialBudget,
             Histogram = _histogram,
+            Connections = connections,
+            ConnectionHistograms = _connectionHistograms,
             MeasureStarting = () =>
             {
                 peerBefore = session.ReadCounters();
@@ -40,13 +56,21 @@ internal sealed class TrialRunner(BenchPlan plan)
             },
         };
 
-        int cpu = plan.Pin == PinMode.None ? -1 : plan.CoordinatorCpu;
-        var run = PinnedThread.Run(cpu, () => c.Workload.Run(context));
+        // A --workers case runs unpinned, like its peers: the scheduler shares the CPUs among them.
+        int cpu = plan.Pin == PinMode.None || c.Workers is not null ? -1 : plan.CoordinatorCpu;
+        var run = PinnedThread.Run(cpu, () =>
+            c.Workers is not null ? ManyWorkers.Run(c, context)
+            : c.OfferedRate is { } rate ? OpenLoop.Run(rate, context)
+            : c.Workload.Run(context));
         var first = await Task.WhenAny(run, session.Exited, Task.Delay(plan.CaseTimeout, cancellationToken));
         if (first != run)
         {
-            // Unblock the measuring thread, then explain what happened to the worker.
-            session.Data.Abort();
+            // Unblock the measuring thread(s), then explain what happened to the worker.
+            foreach (var connection in connections)
+            {
+                connection.Abort();
+            }
+
             try
             {
                 await run.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
@@ -87,6 +111,21 @@ internal sealed class TrialRunner(BenchPlan plan)
             Integrity = new Integrity(m.Sent, m.Received, m.Lost, m.Corrupted),
             Cpu = new CpuUsage(ProcessCpu.From(selfAfter.Since(selfBefore)), ProcessCpu.From(peerSpent)),
         };
+        if (m.PerConnection is { } perConnection)
+        {
+            for (int k = 0; k < perConnection.Count; k++)
+            {
+                _histogram.Add(_connectionHistograms[k]);
+            }
+
+            result = result with
+            {
+                Latency = Percentiles.Of(_histogram),
+                Connections = [.. perConnection.Select((ops, k) => new ConnectionResult(k + 1, ops, m.ElapsedSeconds > 0 ? ops / m.ElapsedSeconds : 0, Percentiles.Of(_connectionHistograms[k])))],
+            };
+            into.AddConnections(_connectionHistograms.Take(perConnection.Count));
+        }
+
         into.Add(result, _histogram);
         return (result, null);
     }

@@ -14,18 +14,22 @@ internal sealed class WorkerSession : IPeerSession
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IListener _listener;
+    private readonly bool _ownsListener;
     private readonly RunningChild _child;
     private readonly ControlChannel _control;
     private readonly CancellationToken _interrupted;
     private readonly IWorkerLauncher _launcher;
     private int _disposed;
 
-    private WorkerSession(string transport, IListener listener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, IWorkerLauncher launcher, CancellationToken interrupted)
+    private WorkerSession(
+        string transport, IListener listener, bool ownsListener, RunningChild child, ControlChannel control, IConnection data, int workerCpu, IWorkerLauncher launcher,
+        CancellationToken interrupted)
     {
         _interrupted = interrupted;
         Transport = transport;
         _launcher = launcher;
         _listener = listener;
+        _ownsListener = ownsListener;
         _child = child;
         _control = control;
         Data = data;
@@ -134,6 +138,19 @@ internal sealed class WorkerSession : IPeerSession
             throw new WorkerFailedException($"The {name} transport could not listen: {e.Message}", e);
         }
 
+        return await StartOnAsync(name, listener, ownsListener: true, template, launcher, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a worker that connects to a listener shared with other workers (the fan-in and fan-out of --workers);
+    /// the caller owns the listener, and starts such workers one at a time so that each accept is this worker's.
+    /// </summary>
+    public static Task<WorkerSession> StartOnAsync(ITransport transport, IListener listener, ConfigureMessage template, CancellationToken cancellationToken) =>
+        StartOnAsync(transport.Scheme, listener, ownsListener: false, template, LocalWorkerLauncher.Instance, cancellationToken);
+
+    private static async Task<WorkerSession> StartOnAsync(
+        string name, IListener listener, bool ownsListener, ConfigureMessage template, IWorkerLauncher launcher, CancellationToken cancellationToken)
+    {
         RunningChild? child = null;
         ControlChannel? control = null;
         try
@@ -155,7 +172,7 @@ internal sealed class WorkerSession : IPeerSession
             {
                 var data = await accept.WaitAsync(HandshakeTimeout, cancellationToken)
                            ?? throw new WorkerFailedException($"The {name} listener closed before the worker connected.");
-                return new WorkerSession(name, listener, child, control, data, ready.Cpu, launcher, cancellationToken);
+                return new WorkerSession(name, listener, ownsListener, child, control, data, ready.Cpu, launcher, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -181,7 +198,11 @@ internal sealed class WorkerSession : IPeerSession
                 await child.DisposeAsync();
             }
 
-            await listener.DisposeAsync();
+            if (ownsListener)
+            {
+                await listener.DisposeAsync();
+            }
+
             throw;
         }
     }
@@ -252,7 +273,10 @@ internal sealed class WorkerSession : IPeerSession
         {
             await _control.DisposeAsync();
             await _child.DisposeAsync(); // kills it if it is still there
-            await _listener.DisposeAsync();
+            if (_ownsListener)
+            {
+                await _listener.DisposeAsync();
+            }
         }
     }
 

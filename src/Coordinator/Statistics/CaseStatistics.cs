@@ -31,8 +31,23 @@ internal static class CaseStatistics
             Trials = trials,
             Reference = c.Case.Twin is { } twin ? Reference(twin, trials) : null,
             Error = c.Error,
+            Workers = c.Case.Workers,
+            Shape = c.Case.Workers is null ? null : Planning.Shapes.Name(c.Case.Shape),
+            OfferedRate = c.Case.OfferedRate,
+            Saturated = c.Case.OfferedRate is { } offered && rates.Count > 0 ? Estimates.Median(rates) < SaturationShare * offered : null,
+            Connections = c.Case.Workers is null || c.ConnectionHistograms.Count == 0 ? null : [.. c.ConnectionHistograms.Select((h, k) => new ConnectionResult(
+                k + 1,
+                trials.Sum(t => t.Connections is { } cs && cs.Count > k ? cs[k].Operations : 0),
+                Estimates.Median([.. trials.Select(t => t.Connections is { } cs && cs.Count > k ? cs[k].MessagesPerSecond : 0)]),
+                Percentiles.Of(h)))],
         };
     }
+
+    /// <summary>
+    /// An open-loop case saturated when it achieved less than this share of the rate offered to it: the transport could
+    /// not keep up, and its latency then grows with the backlog rather than with the transport's own cost.
+    /// </summary>
+    public const double SaturationShare = 0.9;
 
     /// <summary>The twin's figures as medians over its trials, and the per-pair ratios summarised.</summary>
     public static NativeFigures? Reference(string mechanism, IReadOnlyList<TrialResult> trials)

@@ -32,6 +32,9 @@ internal static class Percentiles
         long min = histogram.LowestEquivalentValue(histogram.RecordedValues().First().ValueIteratedTo);
         return new LatencyStats(
             histogram.GetValueAtPercentile(50), histogram.GetValueAtPercentile(90), histogram.GetValueAtPercentile(99),
-            histogram.GetValueAtPercentile(99.9), histogram.GetMaxValue(), histogram.GetMean(), min, count);
+            histogram.GetValueAtPercentile(99.9), histogram.GetMaxValue(), histogram.GetMean(), min, count)
+        {
+            P9999Ns = histogram.GetValueAtPercentile(99.99),
+        };
     }
 }

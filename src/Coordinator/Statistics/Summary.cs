@@ -100,7 +100,7 @@ internal sealed class Summary
                 ? new Baseline(n.Mechanism, n.P50Ns, n.P99Ns, n.MessagesPerSecond, n.Ratio)
                 : null,
         }).ToList();
-        var groups = rows.Select((row, index) => (row, index)).GroupBy(x => (x.row.Result.Workload, x.row.Result.MessageSize));
+        var groups = rows.Select((row, index) => (row, index)).GroupBy(x => (x.row.Result.Workload, x.row.Result.MessageSize, x.row.Result.Workers, x.row.Result.Shape, x.row.Result.OfferedRate));
         foreach (var group in groups)
         {
             var ok = group.Where(x => !x.row.Result.Failed).ToList();

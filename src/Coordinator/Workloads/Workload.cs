@@ -21,6 +21,15 @@ internal sealed class TrialContext
 
     public required HistogramBase Histogram { get; init; }
 
+    /// <summary>
+    /// Every connection of a --workers case, one per peer (<see cref="Data"/> is the first); each has its own histogram
+    /// in <see cref="ConnectionHistograms"/> (reset, allocated beforehand), merged into <see cref="Histogram"/> afterwards.
+    /// </summary>
+    public IReadOnlyList<IConnection> Connections { get; init; } = [];
+
+    /// <summary>One histogram per connection of <see cref="Connections"/>.</summary>
+    public IReadOnlyList<HistogramBase> ConnectionHistograms { get; init; } = [];
+
     /// <summary>Called after the warm-up, right before the first timed operation.</summary>
     public Action MeasureStarting { get; init; } = () => { };
 
@@ -33,7 +42,11 @@ internal sealed record WarmupOutcome(double Seconds, bool Settled, long Operatio
 
 /// <summary>The raw outcome of one trial, before statistics; the operation times are in the context's histogram.</summary>
 internal sealed record TrialMeasurement(
-    long Operations, double ElapsedSeconds, long Bytes, long Sent, long Received, long Lost, long Corrupted, WarmupOutcome Warmup);
+    long Operations, double ElapsedSeconds, long Bytes, long Sent, long Received, long Lost, long Corrupted, WarmupOutcome Warmup)
+{
+    /// <summary>For a --workers case: the operations each connection carried (in the order of the context's connections).</summary>
+    public IReadOnlyList<long>? PerConnection { get; init; }
+}
 
 /// <summary>A way of driving a connection: the coordinator's side of it runs here, the worker's side is its role.</summary>
 internal abstract class Workload
