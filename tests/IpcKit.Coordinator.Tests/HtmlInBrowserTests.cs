@@ -34,6 +34,22 @@ public sealed class HtmlInBrowserTests : IDisposable
         Assert.Contains("<h1>ipckit bench: pipe", dom, StringComparison.Ordinal);
         Assert.Equal(3, dom.Split("<svg ").Length - 1);
         Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is missing or empty");
+
+        // The verdict comes before the tables, as the browser parsed the page, and points to the guide.
+        int verdict = dom.IndexOf("<section class=\"verdict\" id=\"verdict\">", StringComparison.Ordinal);
+        Assert.True(verdict > 0 && verdict < dom.IndexOf("<table>", StringComparison.Ordinal), "no verdict before the tables");
+        Assert.Contains("docs/choosing-a-transport.md", dom[verdict..], StringComparison.Ordinal);
+        if (report == "full")
+        {
+            // The ratio chart (the third) on a log scale centred on 1×: ticks below 1× as far from it as those above.
+            string ratio = dom[dom.LastIndexOf("<svg ", StringComparison.Ordinal)..];
+            foreach (string tick in new[] { "0.20×", "0.50×", "1.00×", "2.00×", "5.00×" })
+            {
+                Assert.Contains($">{tick}</text>", ratio, StringComparison.Ordinal);
+            }
+
+            Assert.Contains("thread (in-process)", dom, StringComparison.Ordinal); // the throughput chart names its lines
+        }
     }
 
     [Fact]

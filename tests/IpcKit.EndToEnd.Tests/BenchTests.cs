@@ -13,7 +13,7 @@ public sealed class BenchTests : IDisposable
     public async Task I_can_run_a_quick_bench_of_every_stream_transport_to_a_json_file()
     {
         string output = Path.Combine(_dir, "r.json");
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe,anon-pipe,unix,tcp", "--quick", "--format", "json", "--output", output]);
+        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "pipe,anon-pipe,unix,tcp", "--quick", "--format", "json", "--output", output]);
         Assert.Equal(0, await run.WaitForExitAsync());
         run.Workers();
 
@@ -75,7 +75,7 @@ public sealed class BenchTests : IDisposable
     [Fact]
     public async Task The_request_workload_carries_typed_orders_without_loss()
     {
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "unix", "--workload", "request", "--quick", "--trials", "3", "--format", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "unix", "--workload", "request", "--quick", "--trials", "3", "--format", "json"]);
         Assert.Equal(0, await run.WaitForExitAsync());
         using var json = JsonDocument.Parse(run.Stdout);
         var result = Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
@@ -91,7 +91,7 @@ public sealed class BenchTests : IDisposable
     public async Task The_ring_size_and_wait_reach_both_ring_transports_and_the_report()
     {
         // 1 MiB messages through an 8 MiB ring travel whole and are received in place.
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "mmf,thread", "--workload", "throughput", "--sizes", "1MiB", "--capacity", "8MiB", "--wait", "block", "--quick", "--trials", "3", "--format", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "mmf,thread", "--workload", "throughput", "--sizes", "1MiB", "--capacity", "8MiB", "--wait", "block", "--quick", "--trials", "3", "--format", "json"]);
         Assert.Equal(0, await run.WaitForExitAsync());
         using var json = JsonDocument.Parse(run.Stdout);
         var settings = json.RootElement.GetProperty("settings");
@@ -142,6 +142,11 @@ public sealed class BenchTests : IDisposable
         Assert.Contains("throughput", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("pin: same", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("│ pipe", run.Stdout, StringComparison.Ordinal);
+        // The quick start answers "compared to what?": pipe next to its in-process baseline, with a verdict.
+        Assert.Contains("│ thread", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Verdict: which transport?", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("in-process baseline, what threads sharing memory pay: thread", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("docs/choosing-a-transport.md", run.Stdout, StringComparison.Ordinal);
         await run.AssertNothingLeftAsync();
     }
 
@@ -180,7 +185,7 @@ public sealed class BenchTests : IDisposable
     [Fact]
     public async Task A_worker_killed_mid_run_gives_a_clear_error_and_a_nonzero_exit()
     {
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "unix", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--progress", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "unix", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--progress", "json"]);
         await WaitForTrialAsync(run, "unix", "latency", 64);
         int worker = Assert.Single(run.Workers());
 
@@ -196,7 +201,7 @@ public sealed class BenchTests : IDisposable
     public async Task A_worker_that_fails_to_start_is_reported_with_its_stderr()
     {
         await using var run = IpcKitProcess.Start(
-            ["bench", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--quick"],
+            ["bench", "--reference", "none", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--quick"],
             new Dictionary<string, string> { ["IPCKIT_WORKER_FAULT"] = "fail-start" });
         Assert.Equal(3, await run.WaitForExitAsync());
         string all = run.Stdout + run.Stderr;
@@ -209,7 +214,7 @@ public sealed class BenchTests : IDisposable
     public async Task A_hung_worker_is_killed_after_the_case_timeout()
     {
         await using var run = IpcKitProcess.Start(
-            ["bench", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--case-timeout", "3s", "--progress", "json"],
+            ["bench", "--reference", "none", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--case-timeout", "3s", "--progress", "json"],
             new Dictionary<string, string> { ["IPCKIT_WORKER_FAULT"] = "hang" });
         await WaitForTrialAsync(run, "pipe", "latency", 64);
         run.Workers();
@@ -221,7 +226,7 @@ public sealed class BenchTests : IDisposable
     [Fact]
     public async Task Ctrl_C_stops_the_workers_and_removes_the_files()
     {
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--workload", "throughput", "--sizes", "1KiB", "--duration", "60s", "--progress", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "pipe", "--workload", "throughput", "--sizes", "1KiB", "--duration", "60s", "--progress", "json"]);
         await WaitForTrialAsync(run, "pipe", "throughput", 1024);
         run.Workers();
 
@@ -236,7 +241,7 @@ public sealed class BenchTests : IDisposable
     {
         int coordinator;
         int worker;
-        await using (var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--progress", "json"]))
+        await using (var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--progress", "json"]))
         {
             await WaitForTrialAsync(run, "pipe", "latency", 64);
             worker = Assert.Single(run.Workers());
@@ -248,7 +253,7 @@ public sealed class BenchTests : IDisposable
         Assert.True(await IpcKitProcess.WaitForPidExitAsync(worker, TimeSpan.FromSeconds(10)), "the orphaned worker kept running");
         Assert.NotEmpty(IpcKitProcess.LeftoversOf(coordinator)); // SIGKILL leaves the scratch directory and pipe file
 
-        await using var next = IpcKitProcess.Start(["bench", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--iterations", "100"]);
+        await using var next = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--iterations", "100"]);
         Assert.Equal(0, await next.WaitForExitAsync());
         Assert.Contains("left by an ipckit run that no longer exists", next.Stderr, StringComparison.Ordinal);
         Assert.Empty(IpcKitProcess.LeftoversOf(coordinator));

@@ -32,7 +32,7 @@ internal sealed class DrillRun : IAsyncDisposable
     public static async Task<DrillRun> StartCaseAsync(string transport, IReadOnlyDictionary<string, string>? environment = null)
     {
         string[] parts = transport.Split(':');
-        string[] args = ["bench", "--transport", parts[0], "--workload", "latency", "--sizes", "64", "--duration", "60s", .. parts.Length > 1 ? ["--wait", parts[1]] : Array.Empty<string>()];
+        string[] args = ["bench", "--reference", "none", "--transport", parts[0], "--workload", "latency", "--sizes", "64", "--duration", "60s", .. parts.Length > 1 ? ["--wait", parts[1]] : Array.Empty<string>()];
         var drill = Start(parts[0], args, environment);
         try
         {

@@ -28,7 +28,7 @@ public sealed class FaultDrillTests
         await drill.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
         Assert.NotEmpty(drill.Leftovers()); // SIGKILL leaves at least the scratch directory
 
-        var (code, stderr) = await drill.RunNextAsync("bench", "--transport", "thread", "--workload", "latency", "--sizes", "64", "--iterations", "100");
+        var (code, stderr) = await drill.RunNextAsync("bench", "--reference", "none", "--transport", "thread", "--workload", "latency", "--sizes", "64", "--iterations", "100");
         Assert.Equal(0, code);
         Assert.Contains("left by an ipckit run that no longer exists", stderr, StringComparison.Ordinal);
         await drill.AssertNothingLeftAsync(" after the next run");

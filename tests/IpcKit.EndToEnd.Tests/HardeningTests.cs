@@ -10,7 +10,7 @@ public sealed class HardeningTests
     public async Task The_stale_run_sweep_leaves_user_directories_files_and_links_named_like_a_run_alone()
     {
         SortedDictionary<string, string> before = [];
-        await using var drill = DrillRun.Start("tcp", ["bench", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--duration", "100ms"], prepare: temp =>
+        await using var drill = DrillRun.Start("tcp", ["bench", "--reference", "none", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--duration", "100ms"], prepare: temp =>
         {
             string At(string name) => Path.Combine(temp, name);
             Directory.CreateDirectory(At("user/sub"));
@@ -37,7 +37,7 @@ public sealed class HardeningTests
     [Fact]
     public async Task An_output_file_in_a_missing_directory_still_prints_the_table_and_exits_6()
     {
-        await using var run = IpcKitProcess.Start(["bench", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--duration", "100ms", "--output", "/nonexistent/dir/r.json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--duration", "100ms", "--output", "/nonexistent/dir/r.json"]);
 
         Assert.Equal(6, await run.WaitForExitAsync());
 

@@ -130,7 +130,7 @@ public sealed class PackageTests(PackageFixture fixture)
 
         // The installed tool has no worker apphost: it must find IpcKit.Worker.dll beside itself and run it with dotnet,
         // and the gRPC peer's worker (on ASP.NET Core) in peers/.
-        var bench = (await ProgramRun.RunAsync(ipckit, ["bench", "--transport", "unix,grpc-uds", "--workload", "all", "--quick", "--format", "json"], Timeout, fixture.Root)).AssertSucceeded();
+        var bench = (await ProgramRun.RunAsync(ipckit, ["bench", "--reference", "none", "--transport", "unix,grpc-uds", "--workload", "all", "--quick", "--format", "json"], Timeout, fixture.Root)).AssertSucceeded();
         using var json = System.Text.Json.JsonDocument.Parse(bench.Stdout);
         var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.NotEmpty(results);
@@ -139,7 +139,7 @@ public sealed class PackageTests(PackageFixture fixture)
 
         // The installed tool is also the other end of --remote (`ipckit worker`); `exec:env` runs it on this machine.
         var remote = (await ProgramRun.RunAsync(ipckit,
-            ["bench", "--transport", "tcp", "--remote", "exec:env", "--remote-ipckit", ipckit, "-w", "latency", "--sizes", "64", "--quick", "--format", "json"],
+            ["bench", "--reference", "none", "--transport", "tcp", "--remote", "exec:env", "--remote-ipckit", ipckit, "-w", "latency", "--sizes", "64", "--quick", "--format", "json"],
             Timeout, fixture.Root)).AssertSucceeded();
         using var remoteJson = System.Text.Json.JsonDocument.Parse(remote.Stdout);
         Assert.Equal(PackageFixture.Version, remoteJson.RootElement.GetProperty("remote").GetProperty("environment").GetProperty("ipcKitVersion").GetString());

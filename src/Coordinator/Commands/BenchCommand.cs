@@ -127,8 +127,28 @@ internal static class BenchCommand
 
     private static readonly Option<string> ReferenceOption = new("--reference")
     {
-        Description = "native: also measure each case's native C twin (scripts/native, built with the system C compiler on first use) and add the ratio to it; none: do not.",
-        DefaultValueFactory = _ => "none",
+        Description = "What to measure next to the transports asked for, a comma list: thread (the in-process baseline, added when no in-process transport is listed), " +
+                      "native (each case's native C twin, built with the system C compiler on first use, and the ratio to it; without a compiler the run says so and goes on), or none. Default: thread,native.",
+        DefaultValueFactory = _ => DefaultReference,
+    };
+
+    /// <summary>
+    /// The quick start, `ipckit bench --transport pipe`, answers "compared to what?" without being asked: pipe next to
+    /// what threads sharing memory pay (thread) and next to its native twin (issue 17). --reference none measures
+    /// exactly the transports listed.
+    /// </summary>
+    public const string DefaultReference = "thread,native";
+
+    /// <summary>The in-process baseline a run gets when it lists no in-process transport: the same ring as mmf, in ordinary memory.</summary>
+    public const string BaselineTransport = "thread";
+
+    private static readonly Option<string?> ColumnsOption = CreateColumnsOption();
+
+    /// <summary>--columns, for bench and report alike.</summary>
+    internal static Option<string?> CreateColumnsOption() => new("--columns")
+    {
+        Description = "The terminal table's columns: compact (the default: p50, its 95% CI, p99, rate, CPU/op or bytes/s, the ratio to the native twin), all, " +
+                      "or a comma list of: " + string.Join(", ", ResultTable.Keys) + ". transport, size and p50 are always shown; columns that do not fit the terminal are left out, lowest priority first, and named.",
     };
 
     private static readonly Option<DirectoryInfo?> OutputDirOption = new("--output-dir")
@@ -142,7 +162,7 @@ internal static class BenchCommand
         {
             TransportOption, WorkloadOption, SizesOption, IterationsOption, DurationOption, WarmupOption, QuickOption,
             TrialsOption, PinOption, CpusOption, WaitOption, CapacityOption, ZeroCopyOption, MmfDirOption, CaseTimeoutOption, FormatOption, OutputOption,
-            ReferenceOption, OutputDirOption, ProgressOption, WorkersOption, ShapeOption, RateOption,
+            ReferenceOption, OutputDirOption, ProgressOption, WorkersOption, ShapeOption, RateOption, ColumnsOption,
         };
         foreach (var option in Remote.RemoteOptions.All)
         {
@@ -158,10 +178,12 @@ internal static class BenchCommand
         var stderr = Terminal.Error;
         BenchPlan plan;
         string format;
+        IReadOnlyList<string>? columns;
         ProgressStyle progressStyle;
         try
         {
             plan = BuildPlan(parse);
+            columns = OptionParsing.Columns(parse.GetValue(ColumnsOption));
             format = parse.GetValue(FormatOption)!.ToLowerInvariant();
             if (format is not ("table" or "json"))
             {
@@ -223,8 +245,8 @@ internal static class BenchCommand
         if (output is not null)
         {
             // The table first: a result file that cannot be written must not cost the user the figures.
-            ConsoleExporter.Write(format == "json" ? stderr : terminal, report);
-            outputWritten = WriteOutputFile(stderr, output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report));
+            ConsoleExporter.Write(format == "json" ? stderr : terminal, report, columns);
+            outputWritten = WriteOutputFile(stderr, output.FullName, format == "json" ? JsonExporter.Write(report) : RenderTable(report, columns));
         }
         else if (format == "json")
         {
@@ -233,7 +255,7 @@ internal static class BenchCommand
         }
         else
         {
-            ConsoleExporter.Write(terminal, report);
+            ConsoleExporter.Write(terminal, report, columns);
         }
 
         bool outputsWritten = (parse.GetValue(OutputDirOption) is not { } dir || ReportCommand.WriteOutputs(stderr, report, dir.FullName)) && outputWritten;
@@ -298,7 +320,7 @@ internal static class BenchCommand
                 Wait = plan.Wait?.ToString().ToLowerInvariant(),
                 RingCapacity = plan.Transports.Any(t => RingTransports.Contains(t.Scheme)) ? plan.RingCapacity : plan.Capacity,
                 ZeroCopy = plan.ZeroCopy,
-                Reference = plan.NativeReference ? "native" : "none",
+                Reference = plan.Reference,
                 Workers = plan.WorkerCounts is { Count: > 0 } w ? w : null,
                 Shape = plan.WorkerCounts.Count > 0 ? Shapes.Name(plan.Cases[0].Shape) : null,
                 Rates = plan.Rates is { Count: > 0 } r ? r : null,
@@ -320,10 +342,10 @@ internal static class BenchCommand
             _ => "spins, then sleeps on a futex",
         };
 
-    private static string RenderTable(BenchReport report)
+    private static string RenderTable(BenchReport report, IReadOnlyList<string>? columns)
     {
         var writer = new StringWriter();
-        ConsoleExporter.Write(Terminal.Plain(writer), report);
+        ConsoleExporter.Write(Terminal.Plain(writer), report, columns);
         return writer.ToString();
     }
 
@@ -354,6 +376,16 @@ internal static class BenchCommand
         if (zeroCopy && (!transports.Any(t => RingTransports.Contains(t.Scheme)) || !workloads.Any(w => w is ThroughputWorkload)))
         {
             throw new UsageException("--zero-copy applies to the throughput workload of ring transports (mmf, thread); add one of each, e.g. -t mmf -w throughput.");
+        }
+
+        // With --remote the default adds nothing: thread cannot cross machines and a local native twin is no twin of a
+        // link between hosts (docs/remote.md); an explicit --reference is taken as given.
+        bool remoteDefault = parse.GetValue(Remote.RemoteOptions.Remote) is not null && parse.GetResult(ReferenceOption) is null or { Implicit: true };
+        var references = remoteDefault ? [] : OptionParsing.References(parse.GetValue(ReferenceOption)!);
+        bool native = references.Contains("native");
+        if (references.Contains(BaselineTransport) && !transports.Any(t => t is IInProcessTransport))
+        {
+            transports = [.. transports, TransportRegistry.Default.Get(BaselineTransport)];
         }
 
         bool sizesGiven = parse.GetResult(SizesOption) is { Implicit: false };
@@ -406,8 +438,6 @@ internal static class BenchCommand
               : throw new UsageException($"Unknown --wait '{waitText}'. Valid: spin, backoff, block.")
             : null;
 
-        string reference = parse.GetValue(ReferenceOption)!.ToLowerInvariant();
-        bool native = reference is "native" ? true : reference is "none" ? false : throw new UsageException($"Unknown --reference '{reference}'. Valid: native, none.");
 
         TimeSpan? caseTimeout = parse.GetValue(CaseTimeoutOption) is { } timeoutText ? OptionParsing.PositiveDuration(timeoutText, "--case-timeout") : null;
         var cases = BenchPlan.CasesOf(transports, workloads, sizes, native, wait, scaling);
@@ -422,6 +452,7 @@ internal static class BenchCommand
                 ? mmfDir.Exists ? mmfDir.FullName : throw new UsageException($"--mmf-dir {mmfDir} is not an existing directory.")
                 : null,
             NativeReference = native,
+            Reference = references.Count == 0 ? "none" : string.Join(",", references),
         };
     }
 

@@ -34,6 +34,47 @@ internal static class OptionParsing
         return result.Count > 0 ? result : throw new UsageException("--transport needs at least one transport name.");
     }
 
+    private static readonly string[] ReferenceOrder = ["thread", "native"];
+
+    /// <summary>--reference: a comma list of thread and native, or none; in a fixed order (thread, native).</summary>
+    public static IReadOnlyList<string> References(string text)
+    {
+        var names = List(text).Select(n => n.ToLowerInvariant()).Distinct().ToList();
+        foreach (string name in names.Where(n => n is not ("thread" or "native" or "none")))
+        {
+            throw new UsageException($"Unknown --reference '{name}'. Valid: thread, native, a comma list of both, or none.");
+        }
+
+        if (names.Contains("none") && names.Count > 1)
+        {
+            throw new UsageException("--reference none cannot be combined with another reference.");
+        }
+
+        return [.. ReferenceOrder.Where(names.Contains)];
+    }
+
+    /// <summary>--columns: null for the compact set; ["all"]; or the named columns, each checked.</summary>
+    public static IReadOnlyList<string>? Columns(string? text)
+    {
+        if (text is null || text.Trim().Equals("compact", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var names = List(text).Select(n => n.ToLowerInvariant()).Where(n => n is not ("transport" or "size")).Distinct().ToList();
+        if (names.Contains("all"))
+        {
+            return ["all"];
+        }
+
+        foreach (string name in names.Where(n => !Exporters.ResultTable.Keys.Contains(n)))
+        {
+            throw new UsageException($"Unknown column '{name}' in --columns. Valid: compact, all, or a comma list of {string.Join(", ", Exporters.ResultTable.Keys)}.");
+        }
+
+        return names;
+    }
+
     public static IReadOnlyList<Workload> Workloads(string text)
     {
         var names = List(text);

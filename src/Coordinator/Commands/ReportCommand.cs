@@ -26,11 +26,13 @@ internal static class ReportCommand
         DefaultValueFactory = _ => "table",
     };
 
+    private static readonly Option<string?> ColumnsOption = BenchCommand.CreateColumnsOption();
+
     public static Command Create()
     {
         var command = new Command("report", "Render a result file again: the table, Markdown, CSV, HTML, or every output into a directory.")
         {
-            FileArgument, OutputDirOption, FormatOption,
+            FileArgument, OutputDirOption, FormatOption, ColumnsOption,
         };
         command.SetAction(parse =>
         {
@@ -38,6 +40,17 @@ internal static class ReportCommand
             if (format is not ("table" or "markdown" or "csv" or "json" or "html"))
             {
                 Terminal.Error.MarkupLine($"[red]error:[/] Unknown format '{Markup.Escape(format)}'. Valid formats: table, markdown, csv, json, html.");
+                return ExitCodes.BadArguments;
+            }
+
+            IReadOnlyList<string>? columns;
+            try
+            {
+                columns = OptionParsing.Columns(parse.GetValue(ColumnsOption));
+            }
+            catch (UsageException e)
+            {
+                Terminal.Error.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
                 return ExitCodes.BadArguments;
             }
 
@@ -50,7 +63,7 @@ internal static class ReportCommand
             switch (format)
             {
                 case "table":
-                    ConsoleExporter.Write(Terminal.Out, report);
+                    ConsoleExporter.Write(Terminal.Out, report, columns);
                     break;
                 case "markdown":
                     Console.Out.Write(MarkdownExporter.Write(report));

@@ -91,18 +91,16 @@ internal static class Headline
         {
             bool native = summary.Rows.Any(r => r.Baseline is { IsBare: false, Ratio: not null });
             bool bare = summary.Rows.Any(r => r.Baseline is { IsBare: true, Ratio: not null });
-            lines.Add(native
-                ? "vs ref: p50 ÷ the native twin's p50 (lower is better); for throughput msg/s ÷ the twin's (higher is better)."
-                : "vs ref: p50 ÷ the bare transport's p50 (lower is better).");
             if (native)
             {
+                lines.Add("vs native, vs ref: p50 ÷ the native twin's p50 (lower is better); for throughput msg/s ÷ the twin's (higher is better).");
                 lines.Add("reference: the native C twin (ipckit-native), run right after each trial; a ratio is the median over the pairs of trials, with its 95% interval.");
             }
 
             if (bare)
             {
-                lines.Add("reference of a framework peer (gRPC, StreamJsonRpc, NetMQ): the bare transport it rides on (unix or tcp, same request workload), "
-                          + "its trials paired with the peer's in the same rounds: how many times the framework costs over it.");
+                lines.Add("vs ref of a framework peer (gRPC, StreamJsonRpc, NetMQ): p50 ÷ the p50 of the bare transport it rides on (unix or tcp, same request "
+                          + "workload), its trials paired with the peer's in the same rounds: how many times the framework costs over it (lower is better).");
             }
         }
 
@@ -144,10 +142,47 @@ internal static class Headline
     };
 }
 
-/// <summary>One colour per transport, in the order transports first appear, shared by the terminal and the SVG charts.</summary>
+/// <summary>
+/// The colour and dash pattern of each transport, shared by the terminal and the SVG charts. The transports IpcKit has
+/// keep one colour whatever else ran, so a chart reads the same from run to run; the in-process baselines are dashed
+/// (set apart as what threads sharing memory pay), native twins dark and dotted. Other names (framework peers) take
+/// the next free colour, and a dash pattern once the colours are used up, so no two series look alike.
+/// </summary>
 internal static class Palette
 {
-    public static readonly string[] Hex = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5", "#9c6b4e", "#9498a0"];
+    public const string Native = "#24292f";
 
-    public static readonly Color[] Console = [.. Hex.Select(h => new Color(Convert.ToByte(h[1..3], 16), Convert.ToByte(h[3..5], 16), Convert.ToByte(h[5..7], 16)))];
+    public const string NativeDash = "2,3";
+
+    public const string BaselineDash = "7,4";
+
+    private static readonly Dictionary<string, string> Fixed = new(StringComparer.Ordinal)
+    {
+        ["pipe"] = "#4269d0", ["anon-pipe"] = "#17becf", ["unix"] = "#efb118", ["tcp"] = "#e8463a", ["mmf"] = "#3ca951",
+        ["file"] = "#9c6b4e", ["thread"] = "#a463f2", ["channel"] = "#ff8ab7", ["shared"] = "#7f7f7f",
+    };
+
+    /// <summary>The colours by position, for a chart that has no transport name to go by (prefer <see cref="Of"/>).</summary>
+    public static readonly string[] Hex = ["#4269d0", "#efb118", "#e8463a", "#17becf", "#3ca951", "#a463f2", "#9c6b4e", "#ff8ab7", "#7f7f7f", "#bcbd22"];
+
+    private static readonly string[] Extra = ["#1f3a93", "#bcbd22", "#8c2d04", "#00876c", "#d45087", "#665191", "#f95d6a", "#2f4b7c"];
+
+    private static readonly string[] ExtraDashes = ["", "10,3", "3,3", "10,3,2,3"];
+
+    /// <summary>The colour (#rrggbb) and dash pattern (null: solid) of <paramref name="transport"/> among <paramref name="all"/>.</summary>
+    public static (string Hex, string? Dash) Of(string transport, IReadOnlyList<string> all)
+    {
+        string name = transport.ToLowerInvariant() switch { "shm" => "mmf", "inproc" => "thread", var n => n };
+        string? dash = Verdict.IsInProcess(transport) ? BaselineDash : null;
+        if (Fixed.TryGetValue(name, out string? hex))
+        {
+            return (hex, dash);
+        }
+
+        int i = Math.Max(0, all.Where(t => !Fixed.ContainsKey(t)).ToList().IndexOf(transport));
+        string extraDash = ExtraDashes[i / Extra.Length % ExtraDashes.Length];
+        return (Extra[i % Extra.Length], dash ?? (extraDash.Length > 0 ? extraDash : null));
+    }
+
+    public static Color Console(string hex) => new(Convert.ToByte(hex[1..3], 16), Convert.ToByte(hex[3..5], 16), Convert.ToByte(hex[5..7], 16));
 }

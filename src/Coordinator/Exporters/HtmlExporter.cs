@@ -33,6 +33,9 @@ internal static class HtmlExporter
         dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; color: #57606a; }
         dt { font-weight: 600; }
         ul.failed li { color: #cf222e; }
+        section.verdict { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 16px 8px; margin: 16px 0; }
+        section.verdict h2 { border: none; margin-top: 12px; }
+        section.verdict li { margin: 4px 0; }
         """;
 
     public static string Write(BenchReport report) => Write(Summary.Of(report));
@@ -55,6 +58,7 @@ internal static class HtmlExporter
             html.Append("<p class=\"note\">").Append(string.Join("<br>\n", notes.Select(E))).Append("</p>\n");
         }
 
+        Verdict(html, summary);
         foreach (var table in ResultTable.All(summary))
         {
             Table(html, table);
@@ -75,6 +79,30 @@ internal static class HtmlExporter
         Environment(html, report);
         html.Append("</body>\n</html>\n");
         return html.ToString();
+    }
+
+    private static void Verdict(StringBuilder html, Summary summary)
+    {
+        var paragraphs = VerdictText.Paragraphs(summary);
+        if (paragraphs.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<section class=\"verdict\" id=\"verdict\">\n<h2>").Append(E(VerdictText.Title)).Append("</h2>\n");
+        html.Append("<p class=\"meta\">").Append(E(VerdictText.Intro(summary))).Append("</p>\n<ul>\n");
+        foreach (var p in paragraphs)
+        {
+            html.Append("<li><b>").Append(E(p.Case)).Append(":</b> ").Append(E(p.Ranking));
+            if (p.Details.Count > 0)
+            {
+                html.Append("\n<ul>").Append(string.Concat(p.Details.Select(d => $"<li>{E(d)}</li>"))).Append("</ul>");
+            }
+
+            html.Append("</li>\n");
+        }
+
+        html.Append("</ul>\n<p>").Append(E(VerdictText.Pointer)).Append("</p>\n</section>\n");
     }
 
     private static void Table(StringBuilder html, ResultTable table)

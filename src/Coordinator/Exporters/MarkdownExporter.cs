@@ -22,6 +22,7 @@ internal static class MarkdownExporter
             md.Append('\n').Append(string.Join("  \n", notes.Select(n => "> " + Escape(n)))).Append('\n');
         }
 
+        Verdict(md, summary);
         foreach (var table in ResultTable.All(summary))
         {
             Table(md, table);
@@ -50,6 +51,27 @@ internal static class MarkdownExporter
         }
 
         return md.ToString();
+    }
+
+    private static void Verdict(StringBuilder md, Summary summary)
+    {
+        var paragraphs = VerdictText.Paragraphs(summary);
+        if (paragraphs.Count == 0)
+        {
+            return;
+        }
+
+        md.Append("\n#### ").Append(Escape(VerdictText.Title)).Append("\n\n").Append(Escape(VerdictText.Intro(summary))).Append("\n\n");
+        foreach (var p in paragraphs)
+        {
+            md.Append("- **").Append(Escape(p.Case)).Append(":** ").Append(Escape(p.Ranking)).Append('\n');
+            foreach (string detail in p.Details)
+            {
+                md.Append("  - ").Append(Escape(detail)).Append('\n');
+            }
+        }
+
+        md.Append('\n').Append(Escape(VerdictText.Pointer)).Append('\n');
     }
 
     private static void Table(StringBuilder md, ResultTable table)

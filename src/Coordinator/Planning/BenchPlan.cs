@@ -162,6 +162,9 @@ internal sealed record BenchPlan(
     /// <summary>Whether each trial is paired with a trial of its native twin (--reference native).</summary>
     public bool NativeReference { get; init; }
 
+    /// <summary>What --reference asked for, as the result file records it: "thread,native", "native", "thread" or "none".</summary>
+    public string Reference { get; init; } = "none";
+
     /// <summary>How workers are started: on this machine, or on another host with --remote (docs/remote.md).</summary>
     public IWorkerLauncher Launcher { get; init; } = LocalWorkerLauncher.Instance;
 

@@ -163,6 +163,9 @@ internal sealed class Summary
         }).OfType<double>()];
     }
 
+    /// <summary>A figure of a row over its trials: median, spread and 95% interval (for error bars); null when it has none.</summary>
+    public static Estimate? EstimateOf(RowSummary row, Column column) => Estimates.Of(TrialValues(row, column));
+
     /// <summary>A figure of a row by column, or null when the row has none.</summary>
     public static double? Value(RowSummary row, Column column)
     {

@@ -22,6 +22,26 @@ internal sealed class Scale
         return new Scale(Math.Floor(Math.Log10(min)), Math.Ceiling(Math.Log10(max) + 1e-9), from, to, log: true);
     }
 
+    /// <summary>
+    /// A base-10 logarithmic scale centred on 1: from 1/M to M, where M is the smallest of 2, 5, 10, 20, 50, 100 … at or
+    /// above <paramref name="reach"/> (how far from 1 the values go, either way), so 2× and ½× are the same distance from 1.
+    /// </summary>
+    public static Scale Centred(double reach, double from, double to)
+    {
+        double m = 2;
+        while (m < reach && m < 1e12)
+        {
+            double magnitude = Math.Pow(10, Math.Floor(Math.Log10(m) + 1e-9));
+            double lead = Math.Round(m / magnitude);
+            m = (lead == 2 ? 5 : lead == 5 ? 10 : 2) * magnitude; // 2 → 5 → 10 → 20 → 50 → 100 …
+        }
+
+        double l = Math.Log10(m);
+        return new Scale(-l, l, from, to, log: true) { CentredOnOne = true };
+    }
+
+    private bool CentredOnOne { get; init; }
+
     /// <summary>A base-2 logarithmic scale over [min, max] exactly (message sizes).</summary>
     public static Scale Log2(double min, double max, double from, double to) =>
         new(Math.Log2(Math.Max(min, 1)) - 0.5, Math.Log2(Math.Max(max, 1)) + 0.5, from, to, log: true) { Base2 = true };
@@ -48,6 +68,25 @@ internal sealed class Scale
         if (!_log)
         {
             return [.. Enumerable.Range(0, 6).Select(i => _hi * i / 5)];
+        }
+
+        if (CentredOnOne)
+        {
+            double[] steps = _hi <= 1.0001 ? [1, 2, 5] : _hi <= 2.0001 ? [1, 3] : [1];
+            var centred = new List<double>();
+            for (int k = -10; k <= 10; k++)
+            {
+                foreach (double step in steps)
+                {
+                    double t = step * Math.Pow(10, k);
+                    if (Math.Abs(Math.Log10(t)) <= _hi + 1e-9)
+                    {
+                        centred.Add(t);
+                    }
+                }
+            }
+
+            return centred;
         }
 
         var ticks = new List<double>();

@@ -13,7 +13,6 @@ internal static class SvgCharts
     private const double Width = 960;
     private const string Grid = "#d0d7de";
     private const string Muted = "#57606a";
-    private const string NativeColor = "#24292f";
 
     /// <summary>The file name and the renderer of each chart, in the order the HTML report shows them.</summary>
     public static readonly IReadOnlyList<(string File, Func<Summary, string> Render)> All =
@@ -27,7 +26,8 @@ internal static class SvgCharts
     {
         var panels = summary.Workloads.Where(w => w != "throughput")
             .SelectMany(w => summary.SizesOf(w).Select(size => (Workload: w, Size: size,
-                Rows: summary.RowsOf(w, size).Where(r => !r.Result.Failed && r.Result.Latency is not null).ToList())))
+                Rows: summary.RowsOf(w, size).Where(r => !r.Result.Failed && r.Result.Latency is not null)
+                    .OrderBy(r => Verdict.IsInProcess(r.Result.Transport)).ToList())))
             .Where(p => p.Rows.Count > 0).ToList();
         const string title = "Latency percentiles per transport and message size";
         if (panels.Count == 0)
@@ -44,7 +44,8 @@ internal static class SvgCharts
         double max = Math.Max(all.Max(l => (double)l.P999Ns), natives.Count > 0 ? natives.Max() : 0);
         var x = Scale.Log(min, max, left, Width - right);
 
-        svg.Text(16, 44, "● p50   ▬ p50 to p99   — to p99.9   | p90" + (natives.Count > 0 ? "   ┆ native twin's p50" : "") + "   (log scale; shorter is better)", size: 11, fill: Muted);
+        svg.Text(16, 44, "● p50 (I its 95% interval over the trials)   ▬ p50 to p99   — to p99.9   | p90" + (natives.Count > 0 ? "   ┆ native twin's p50" : "")
+            + "   pale, below the line: in-process baselines   (log scale; shorter is better)", size: 11, fill: Muted);
         double y = 64;
         foreach (var (workload, size, rows) in panels)
         {
@@ -57,16 +58,28 @@ internal static class SvgCharts
                 var r = row.Result;
                 var l = r.Latency!;
                 string color = ColorOf(summary, r.Transport);
+                bool baseline = Verdict.IsInProcess(r.Transport);
                 double cy = top + i * rowHeight + rowHeight / 2;
-                svg.Text(left - 10, cy + 4, r.Transport, anchor: "end");
-                svg.Line(x[l.P50Ns], cy, x[l.P999Ns], cy, color, 1.5);
-                svg.Rect(x[l.P50Ns], cy - 5, x[l.P99Ns] - x[l.P50Ns], 10, color, opacity: 0.45);
+                if (baseline && (i == 0 || !Verdict.IsInProcess(rows[i - 1].Result.Transport)))
+                {
+                    svg.Line(16, cy - rowHeight / 2, Width - 16, cy - rowHeight / 2, Muted, 1, "3,3");
+                    svg.Text(16, cy + 4, "in-process", size: 10, fill: Muted);
+                }
+
+                svg.Text(left - 10, cy + 4, r.Transport, anchor: "end", fill: baseline ? Muted : "#1f2328");
+                svg.Line(x[l.P50Ns], cy, x[l.P999Ns], cy, color, 1.5, baseline ? Palette.BaselineDash : null);
+                svg.Rect(x[l.P50Ns], cy - 5, x[l.P99Ns] - x[l.P50Ns], 10, color, opacity: baseline ? 0.2 : 0.45);
                 svg.Line(x[l.P90Ns], cy - 7, x[l.P90Ns], cy + 7, color, 2);
                 string tip = $"{r.Transport} {workload} {Format.Size(size)}: p50 {Format.Duration(l.P50Ns)}, p90 {Format.Duration(l.P90Ns)}, p99 {Format.Duration(l.P99Ns)}, p99.9 {Format.Duration(l.P999Ns)} ({Format.Count(l.Samples)} samples)";
+                if (r.P50 is { Trials: > 1 } ci && ci.CiHigh > ci.CiLow)
+                {
+                    ErrorBar(svg, x[ci.CiLow], x[ci.CiHigh], cy, $"p50 95% interval over {ci.Trials} trials: {Format.Duration(ci.CiLow)} to {Format.Duration(ci.CiHigh)}");
+                }
+
                 svg.Circle(x[l.P50Ns], cy, 5, color, tip);
                 if (r.Reference is { Error: null, P50Ns: > 0 } n)
                 {
-                    svg.Line(x[n.P50Ns], cy - 9, x[n.P50Ns], cy + 9, NativeColor, 1.5, "2,2", $"native {n.Mechanism} p50 {Format.Duration(n.P50Ns)}");
+                    svg.Line(x[n.P50Ns], cy - 9, x[n.P50Ns], cy + 9, Palette.Native, 1.5, "2,2", $"native {n.Mechanism} p50 {Format.Duration(n.P50Ns)}");
                 }
 
                 svg.Text(Width - right + 12, cy + 4, $"{Format.Duration(l.P50Ns)} · p99 {Format.Duration(l.P99Ns)}", size: 11, fill: Muted);
@@ -93,7 +106,8 @@ internal static class SvgCharts
             .ToList();
         double left = 100, right = 190, top = 60, height = 440, bottom = height - 50;
         var svg = new SvgDocument(Width, height, title, "Bytes per second of a one-way stream for each transport and message size; both axes logarithmic.");
-        svg.Text(16, 44, "bytes per second (log scale; higher is better) against message size (log scale)" + (native.Count > 0 ? "; dashed: native twins" : ""), size: 11, fill: Muted);
+        svg.Text(16, 44, "bytes per second (log scale; higher is better) against message size (log scale); I: 95% interval over the trials; long dashes: in-process baselines"
+            + (native.Count > 0 ? "; dark dots: native twins" : ""), size: 11, fill: Muted);
         var sizes = rows.Select(r => (double)r.Result.MessageSize).ToList();
         var values = rows.Select(r => r.Result.BytesPerSecond).Concat(native.SelectMany(n => n.Points.Select(p => p.Bytes))).ToList();
         var x = Scale.Log2(sizes.Min(), sizes.Max(), left, Width - right);
@@ -112,32 +126,53 @@ internal static class SvgCharts
 
         svg.Line(left, bottom, Width - right, bottom, Muted, 1);
         svg.Text((left + Width - right) / 2, height - 12, "message size", anchor: "middle", size: 11, fill: Muted);
-        double legend = top + 4;
+        var labels = new List<(double X, double Y, string Text, string Color)>();
         foreach (var (mechanism, points) in native)
         {
-            svg.Polyline(points.Select(p => (x[p.Size], y[p.Bytes])), NativeColor, 1.5, "5,4");
+            svg.Polyline(points.Select(p => (x[p.Size], y[p.Bytes])), Palette.Native, 1.5, Palette.NativeDash);
             foreach (var p in points)
             {
-                svg.Circle(x[p.Size], y[p.Bytes], 3, NativeColor, $"native {mechanism} {Format.Size(p.Size)}: {Format.Bytes(p.Bytes)}");
+                svg.Circle(x[p.Size], y[p.Bytes], 3, Palette.Native, $"native {mechanism} {Format.Size(p.Size)}: {Format.Bytes(p.Bytes)}");
             }
 
-            svg.Key(Width - right + 20, legend, NativeColor, $"native {mechanism}", "5,4");
-            legend += 18;
+            labels.Add((x[points[^1].Size], y[points[^1].Bytes], $"native {mechanism}", Palette.Native));
         }
 
         foreach (var transport in rows.GroupBy(r => r.Result.Transport))
         {
-            string color = ColorOf(summary, transport.Key);
+            var (color, dash) = Palette.Of(transport.Key, summary.Transports);
+            bool baseline = Verdict.IsInProcess(transport.Key);
             var points = transport.OrderBy(r => r.Result.MessageSize).ToList();
-            svg.Polyline(points.Select(r => (x[r.Result.MessageSize], y[r.Result.BytesPerSecond])), color, 2.5);
+            svg.Polyline(points.Select(r => (x[r.Result.MessageSize], y[r.Result.BytesPerSecond])), color, baseline ? 2 : 2.5, dash);
             foreach (var r in points)
             {
-                svg.Circle(x[r.Result.MessageSize], y[r.Result.BytesPerSecond], 4.5, color,
-                    $"{transport.Key} {Format.Size(r.Result.MessageSize)}: {Format.Bytes(r.Result.BytesPerSecond)}, {Format.Rate(r.Result.MessagesPerSecond)} msg/s");
+                if (Summary.EstimateOf(r, Column.Bytes) is { Trials: > 1 } e && e.CiHigh > e.CiLow)
+                {
+                    VerticalErrorBar(svg, x[r.Result.MessageSize], y[e.CiLow], y[e.CiHigh], color,
+                        $"{transport.Key} {Format.Size(r.Result.MessageSize)}: 95% interval over {e.Trials} trials {Format.Bytes(e.CiLow)} to {Format.Bytes(e.CiHigh)}");
+                }
+
+                svg.Circle(x[r.Result.MessageSize], y[r.Result.BytesPerSecond], baseline ? 3.5 : 4.5, color,
+                    $"{transport.Key} {Format.Size(r.Result.MessageSize)}: {Format.Bytes(r.Result.BytesPerSecond)}, {Format.Rate(r.Result.MessagesPerSecond)} msg/s",
+                    stroke: baseline ? "#1f2328" : "#ffffff");
             }
 
-            svg.Key(Width - right + 20, legend, color, transport.Key);
-            legend += 18;
+            labels.Add((x[points[^1].Result.MessageSize], y[points[^1].Result.BytesPerSecond], baseline ? $"{transport.Key} (in-process)" : transport.Key, color));
+        }
+
+        // Each line is named at its right end; names that would overlap are pushed apart, keeping their order, and a
+        // thin leader joins a moved name to the end of its line.
+        double next = double.MinValue;
+        foreach (var (lx, ly, text, color) in labels.OrderBy(l => l.Y))
+        {
+            double at = Math.Max(ly + 4, next);
+            if (at - 4 - ly > 2)
+            {
+                svg.Line(lx + 6, ly, Width - right + 8, at - 4, color, 0.75);
+            }
+
+            svg.Text(Width - right + 12, at, text, fill: color, weight: "bold");
+            next = at + 14;
         }
 
         return svg.ToString();
@@ -154,10 +189,11 @@ internal static class SvgCharts
             return Empty(title, "No reference in this run: run with --reference native.");
         }
 
-        double left = 170, right = 210, rowHeight = 22;
-        double height = 64 + panels.Sum(p => 30 + p.Rows.Count * rowHeight + 30);
-        var svg = new SvgDocument(Width, height, title, "Latency: p50 divided by the native twin's p50. Throughput: messages per second divided by the twin's. Per pair of trials, the median shown.");
-        svg.Text(16, 44, "reference: the native C twin, measured right after each trial; the median of the per-trial ratios", size: 11, fill: Muted);
+        double left = 170, right = 230, rowHeight = 22;
+        double height = 64 + panels.Sum(p => 30 + p.Rows.Count * rowHeight + 46);
+        var svg = new SvgDocument(Width, height, title,
+            "Latency: p50 divided by the native twin's p50. Throughput: messages per second divided by the twin's. Per pair of trials, the median shown with its 95% interval; log scale centred on 1×.");
+        svg.Text(16, 44, "reference: the native C twin, measured right after each trial; bar: the median of the per-trial ratios, I: its 95% interval; log scale centred on 1×", size: 11, fill: Muted);
         double y = 56;
         foreach (var (workload, rows) in panels)
         {
@@ -165,23 +201,50 @@ internal static class SvgCharts
             svg.Text(16, y + 16, rate ? $"{workload}: messages/s ÷ the reference's (higher is better)" : $"{workload}: p50 ÷ the reference's p50 (lower is better)", weight: "bold");
             double top = y + 26;
             double bottom = top + rows.Count * rowHeight;
-            var x = Scale.Linear(Math.Max(1, rows.Max(r => r.Baseline!.Ratio!.Median)), left, Width - right);
+            double reach = rows.Select(r => r.Baseline!.Ratio!).SelectMany(e => new[] { e.Median, e.CiLow, e.CiHigh }).Where(v => v > 0)
+                .Select(v => Math.Max(v, 1 / v)).DefaultIfEmpty(2).Max();
+            var x = Scale.Centred(reach, left, Width - right);
             Axis(svg, x, top, bottom, Format.Ratio);
+            svg.Text(x[1] - 8, bottom + 30, rate ? "← slower than native" : "← faster than native", anchor: "end", size: 10, fill: Muted);
+            svg.Text(x[1] + 8, bottom + 30, rate ? "faster than native →" : "slower than native →", size: 10, fill: Muted);
             foreach (var (row, i) in rows.Select((r, i) => (r, i)))
             {
                 var r = row.Result;
                 var b = row.Baseline!;
+                var ratio = b.Ratio!;
                 double cy = top + i * rowHeight + rowHeight / 2;
+                double at = x[ratio.Median];
                 svg.Text(left - 10, cy + 4, $"{r.Transport} · {Format.Size(r.MessageSize)}", anchor: "end");
-                svg.Rect(left, cy - 7, x[b.Ratio!.Median] - left, 14, ColorOf(summary, r.Transport), $"{r.Transport} {Format.Size(r.MessageSize)}: {Format.Ratio(b.Ratio.Median)} {b.Label}");
-                svg.Text(Width - right + 12, cy + 4, $"{Format.Ratio(b.Ratio.Median)} {b.Label}", size: 11, fill: Muted);
+                svg.Rect(Math.Min(x[1], at), cy - 7, Math.Abs(at - x[1]), 14, ColorOf(summary, r.Transport), $"{r.Transport} {Format.Size(r.MessageSize)}: {Format.Ratio(ratio.Median)} {b.Label}");
+                if (ratio.Trials > 1 && ratio.CiHigh > ratio.CiLow)
+                {
+                    ErrorBar(svg, x[ratio.CiLow], x[ratio.CiHigh], cy, $"95% interval over {ratio.Trials} pairs of trials: {Format.Ratio(ratio.CiLow)} to {Format.Ratio(ratio.CiHigh)}");
+                }
+
+                string interval = ratio.Trials > 1 ? $" ({Format.Number(ratio.CiLow)}–{Format.Number(ratio.CiHigh)})" : "";
+                svg.Text(Width - right + 12, cy + 4, $"{Format.Ratio(ratio.Median)}{interval} {b.Label}", size: 11, fill: Muted);
             }
 
-            svg.Line(x[1], top - 4, x[1], bottom + 4, NativeColor, 1.5, "4,3");
-            y = bottom + 30;
+            svg.Line(x[1], top - 4, x[1], bottom + 4, Palette.Native, 1.5, "4,3");
+            y = bottom + 46;
         }
 
         return svg.ToString();
+    }
+
+    /// <summary>A horizontal error bar with end caps, dark so it reads over any bar colour.</summary>
+    private static void ErrorBar(SvgDocument svg, double x1, double x2, double cy, string tooltip)
+    {
+        svg.Line(x1, cy, x2, cy, Palette.Native, 1.25, tooltip: tooltip);
+        svg.Line(x1, cy - 4, x1, cy + 4, Palette.Native, 1.25);
+        svg.Line(x2, cy - 4, x2, cy + 4, Palette.Native, 1.25);
+    }
+
+    private static void VerticalErrorBar(SvgDocument svg, double cx, double y1, double y2, string color, string tooltip)
+    {
+        svg.Line(cx, y1, cx, y2, color, 1.25, tooltip: tooltip);
+        svg.Line(cx - 4, y1, cx + 4, y1, color, 1.25);
+        svg.Line(cx - 4, y2, cx + 4, y2, color, 1.25);
     }
 
     private static void Axis(SvgDocument svg, Scale x, double top, double bottom, Func<double, string> label)
@@ -200,9 +263,5 @@ internal static class SvgCharts
         return svg.ToString();
     }
 
-    private static string ColorOf(Summary summary, string transport)
-    {
-        int i = summary.Transports.ToList().IndexOf(transport);
-        return Palette.Hex[Math.Max(0, i) % Palette.Hex.Length];
-    }
+    private static string ColorOf(Summary summary, string transport) => Palette.Of(transport, summary.Transports).Hex;
 }

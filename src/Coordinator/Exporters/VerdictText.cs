@@ -1,0 +1,99 @@
+using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
+
+namespace IpcKit.Coordinator.Exporters;
+
+/// <summary>One paragraph of the verdict: the ranking of one workload and size, and the lines under it.</summary>
+internal sealed record VerdictParagraph(string Case, string Ranking, IReadOnlyList<string> Details);
+
+/// <summary>
+/// The verdict (<see cref="Verdict"/>) in words, shared by the terminal, Markdown and HTML outputs: "64 B round trip:
+/// mmf 0.75 µs ≪ unix 48.0 µs ≈ pipe 49.0 µs — mmf is 64× faster than unix here". It formats; the ranking, the
+/// significance and the ratios come from the statistics layer.
+/// </summary>
+internal static class VerdictText
+{
+    public const string Title = "Verdict: which transport?";
+
+    public static string Intro(Summary summary) =>
+        $"Ranked by p50 (latency, request) or messages/s (throughput), pin {summary.Report.Settings.Pin}. " +
+        "≈ same within noise (Mann–Whitney over the trials, p ≥ 0.05); < or > apart; ≪ or ≫ apart by 10× or more. Ratios are medians over pairs of trials.";
+
+    public static string Pointer =>
+        $"Speed is one reason; which transport suits which job (access, lifetime, reach, several clients) is in {Verdict.Guide}.";
+
+    public static IReadOnlyList<VerdictParagraph> Paragraphs(Summary summary) =>
+        [.. Verdict.Of(summary).Lines.Where(l => l.Transports.Count + l.Baselines.Count + l.Failed.Count > 0).Select(Paragraph)];
+
+    private static VerdictParagraph Paragraph(VerdictLine line)
+    {
+        string ranking = line.Transports.Count > 0 ? Chain(line, line.Transports) : "no transport between processes ran";
+        if (line.Leader is { } lead)
+        {
+            ranking += $" — {lead.Better} is {Times(lead.Times.Median)} faster than {lead.Worse} here";
+        }
+        else if (line.Transports.Count >= 2)
+        {
+            ranking += $" — {line.Transports[0].Transport} and {line.Transports[1].Transport} are the same within noise here";
+        }
+
+        var details = new List<string>();
+        if (line.Baselines.Count > 0)
+        {
+            string baselines = $"in-process baseline{(line.Baselines.Count > 1 ? "s" : "")}, what threads sharing memory pay: {Chain(line, line.Baselines)}";
+            if (line.Boundary is { } b)
+            {
+                baselines += !b.Apart ? $" — {b.Worse} and {b.Better} are the same within noise: crossing between processes costs nothing measurable here"
+                    : b.Times.Median >= 1 ? $" — {b.Better} is {Times(b.Times.Median)} faster than {b.Worse}"
+                    : $" — {b.Worse} is {Times(1 / b.Times.Median)} faster than {b.Better}";
+            }
+
+            details.Add(baselines);
+        }
+
+        var twins = line.Transports.Where(t => t.Native is not null).ToList();
+        if (twins.Count > 0)
+        {
+            string what = line.HigherIsBetter ? "msg/s ÷ the twin's, higher is better" : "p50 ÷ the twin's, lower is better";
+            details.Add($"against the native C twin ({what}): " +
+                        string.Join(", ", twins.Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} {t.Native.Label}")));
+        }
+
+        if (line.Failed.Count > 0)
+        {
+            details.Add($"not ranked (failed, or lost or corrupted messages): {string.Join(", ", line.Failed)}");
+        }
+
+        return new VerdictParagraph(Case(line), ranking, details);
+    }
+
+    /// <summary>"64 B round trip", "64KiB one-way stream", "typed request + reply".</summary>
+    public static string Case(VerdictLine line)
+    {
+        string size = line.MessageSize < 1024 ? $"{line.MessageSize} B" : Format.Size(line.MessageSize);
+        return line.Workload switch
+        {
+            "latency" => $"{size} round trip",
+            "throughput" => $"{size} one-way stream",
+            "request" => "typed request + reply",
+            _ => $"{line.Workload}, {size}",
+        };
+    }
+
+    private static string Chain(VerdictLine line, IReadOnlyList<Ranked> ranked) =>
+        string.Join(" ", ranked.Select((r, i) => (i == 0 ? "" : Symbol(r.Standing, line.HigherIsBetter) + " ") + $"{r.Transport} {Figure(line, r.Figure)}"));
+
+    private static string Symbol(Standing standing, bool higherIsBetter) => standing switch
+    {
+        Standing.Same => "≈",
+        Standing.Behind => higherIsBetter ? ">" : "<",
+        Standing.FarBehind => higherIsBetter ? "≫" : "≪",
+        _ => "",
+    };
+
+    private static string Figure(VerdictLine line, double value) =>
+        line.Column == Column.Rate ? $"{Format.Rate(value)} msg/s" : Format.Duration(value);
+
+    /// <summary>"64×", "1.4×": whole numbers from 10 up.</summary>
+    private static string Times(double x) => x >= 10 ? Format.Number(x, "0") + "×" : Format.Ratio(x);
+}
