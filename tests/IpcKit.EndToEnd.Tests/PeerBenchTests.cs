@@ -8,7 +8,7 @@ public sealed class PeerBenchTests
     [Fact]
     public async Task The_framework_peers_run_the_request_workload_beside_unix_with_their_cost_over_it()
     {
-        await using var run = IpcKitProcess.Start(["bench", "-t", "unix,grpc-uds,jsonrpc-uds,grpc-tcp,netmq-tcp", "-w", "request", "--quick", "-f", "json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "-t", "unix,grpc-uds,jsonrpc-uds,grpc-tcp,netmq-tcp", "-w", "request", "--quick", "-f", "json"]);
         Assert.Equal(0, await run.WaitForExitAsync());
         using var json = JsonDocument.Parse(run.Stdout);
         int trials = json.RootElement.GetProperty("settings").GetProperty("trials").GetInt32();
@@ -51,10 +51,10 @@ public sealed class PeerBenchTests
     [Fact]
     public async Task The_table_sets_a_peer_against_its_bare_transport()
     {
-        var (code, stdout, _) = await IpcKitProcess.RunAsync("bench", "-t", "unix,jsonrpc-uds", "-w", "request", "--quick");
+        var (code, stdout, _) = await IpcKitProcess.RunAsync("bench", "--reference", "none", "-t", "unix,jsonrpc-uds", "-w", "request", "--quick");
         Assert.Equal(0, code);
-        string row = Assert.Single(stdout.Split('\n'), l => l.Contains("jsonrpc-uds", StringComparison.Ordinal) && l.Contains("record", StringComparison.Ordinal));
-        Assert.Contains("bare unix", row, StringComparison.Ordinal);
+        // The table may drop its reference column to fit 100 columns; the verdict names the peer's ratio over it.
+        Assert.Contains(stdout.Split('\n'), l => l.Contains("jsonrpc-uds", StringComparison.Ordinal) && l.Contains("× bare unix", StringComparison.Ordinal));
     }
 
     [Fact]
