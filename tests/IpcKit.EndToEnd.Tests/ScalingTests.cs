@@ -6,7 +6,7 @@ namespace IpcKit.EndToEnd.Tests;
 public sealed class ScalingTests
 {
     /// <summary>Short cases: two trials of 100 ms each, 64-byte messages.</summary>
-    private static readonly string[] Short = ["--sizes", "64", "--trials", "2", "--duration", "200ms", "--warmup", "200ms", "--format", "json"];
+    private static readonly string[] Short = ["--reference", "none", "--sizes", "64", "--trials", "2", "--duration", "200ms", "--warmup", "200ms", "--format", "json"];
 
     [Fact]
     public async Task Pairs_run_four_workers_at_once_and_report_each_connection_and_the_oversubscription()

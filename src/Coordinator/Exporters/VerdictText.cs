@@ -43,7 +43,7 @@ internal static class VerdictText
             string baselines = $"in-process baseline{(line.Baselines.Count > 1 ? "s" : "")}, what threads sharing memory pay: {Chain(line, line.Baselines)}";
             if (line.Boundary is { } b)
             {
-                baselines += !b.Apart ? $" — {b.Worse} and {b.Better} are the same within noise: crossing between processes costs nothing measurable here"
+                baselines += !b.Apart ? $" — {b.Worse} and {b.Better} are the same within noise: their trials overlap too much to say what crossing between processes costs here"
                     : b.Times.Median >= 1 ? $" — {b.Better} is {Times(b.Times.Median)} faster than {b.Worse}"
                     : $" — {b.Worse} is {Times(1 / b.Times.Median)} faster than {b.Better}";
             }
