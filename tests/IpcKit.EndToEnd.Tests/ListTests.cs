@@ -7,7 +7,7 @@ public sealed class ListTests
     {
         var (code, stdout, _) = await IpcKitProcess.RunAsync("list");
         Assert.Equal(0, code);
-        foreach (string name in new[] { "pipe", "anon-pipe", "unix", "tcp", "latency", "throughput" })
+        foreach (string name in new[] { "pipe", "anon-pipe", "unix", "tcp", "grpc-uds", "grpc-tcp", "jsonrpc-uds", "netmq-tcp", "latency", "throughput", "request" })
         {
             Assert.Contains(name, stdout, StringComparison.Ordinal);
         }

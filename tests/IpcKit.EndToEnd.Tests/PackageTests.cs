@@ -128,11 +128,13 @@ public sealed class PackageTests(PackageFixture fixture)
             Assert.Contains(name, list.Stdout, StringComparison.Ordinal);
         }
 
-        // The installed tool has no worker apphost: it must find IpcKit.Worker.dll beside itself and run it with dotnet.
-        var bench = (await ProgramRun.RunAsync(ipckit, ["bench", "--reference", "none", "--transport", "unix", "--quick", "--format", "json"], Timeout, fixture.Root)).AssertSucceeded();
+        // The installed tool has no worker apphost: it must find IpcKit.Worker.dll beside itself and run it with dotnet,
+        // and the gRPC peer's worker (on ASP.NET Core) in peers/.
+        var bench = (await ProgramRun.RunAsync(ipckit, ["bench", "--reference", "none", "--transport", "unix,grpc-uds", "--workload", "all", "--quick", "--format", "json"], Timeout, fixture.Root)).AssertSucceeded();
         using var json = System.Text.Json.JsonDocument.Parse(bench.Stdout);
         var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.NotEmpty(results);
+        Assert.Single(results, r => r.GetProperty("transport").GetString() == "grpc-uds" && r.GetProperty("workload").GetString() == "request");
         Assert.All(results, r => Assert.Equal(0, r.GetProperty("integrity").GetProperty("lost").GetInt64()));
 
         // The installed tool is also the other end of --remote (`ipckit worker`); `exec:env` runs it on this machine.

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Planning;
-using IpcKit.Coordinator.Workloads;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Statistics;
+using IpcKit.Coordinator.Workloads;
+using IpcKit.Peers;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 using Spectre.Console;
@@ -297,7 +298,10 @@ internal static class BenchCommand
     internal static BenchReport ReportOf(BenchPlan plan, EnvironmentInfo environment, RunOutcome outcome)
     {
         string pin = plan.Pin.ToString().ToLowerInvariant();
-        IReadOnlyList<CaseResult> results = [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))];
+        // A framework peer's row is set against the bare transport it rides on, from the same run.
+        var results = BareRatios.AddTo(
+            [.. outcome.Cases.Select(c => CaseStatistics.Summarise(c, pin))],
+            name => PeerKind.TryGet(name, out var peer) ? peer.BareTransport : null);
         return new BenchReport
         {
             Environment = environment,
@@ -348,12 +352,27 @@ internal static class BenchCommand
     internal static BenchPlan BuildPlan(ParseResult parse)
     {
         bool quick = parse.GetValue(QuickOption);
-        var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, TransportRegistry.Default);
+        var transports = OptionParsing.Transports(parse.GetValue(TransportOption)!, PeerTransport.Registry);
         bool workloadsGiven = parse.GetResult(WorkloadOption) is { Implicit: false };
         var scaling = ScalingOf(parse, transports);
+        if (scaling is not null && transports.OfType<PeerTransport>().FirstOrDefault() is { } scaledPeer)
+        {
+            // A peer is one framework client against one peer worker, in closed loop (Running/PeerSession).
+            transports = OptionParsing.MeansAll(parse.GetValue(TransportOption)!)
+                ? [.. transports.Where(t => t is not PeerTransport)]
+                : throw new UsageException($"{scaledPeer.Scheme} is a framework peer: one client against one peer worker, without --workers, --shape or --rate. Leave it out of this run.");
+        }
+
         bool zeroCopy = parse.GetValue(ZeroCopyOption);
         var workloads = OptionParsing.Workloads(workloadsGiven || scaling is null ? parse.GetValue(WorkloadOption)! : scaling.Rates.Count > 0 || scaling.Shape == WorkerShape.Pairs ? DefaultScaledWorkloads(scaling) : "throughput")
             .Select(w => zeroCopy && w is ThroughputWorkload ? new ThroughputWorkload { ZeroCopy = true } : w).ToList();
+        // `all` takes the peers only where a request workload runs; a peer named on its own needs one.
+        if (!workloads.Any(w => w is RequestWorkload) && !OptionParsing.MeansAll(parse.GetValue(TransportOption)!)
+            && transports.OfType<PeerTransport>().FirstOrDefault() is { } peer)
+        {
+            throw new UsageException($"{peer.Scheme} is a framework peer: it answers typed requests only. Add the request workload (-w request).");
+        }
+
         if (zeroCopy && (!transports.Any(t => RingTransports.Contains(t.Scheme)) || !workloads.Any(w => w is ThroughputWorkload)))
         {
             throw new UsageException("--zero-copy applies to the throughput workload of ring transports (mmf, thread); add one of each, e.g. -t mmf -w throughput.");

@@ -7,16 +7,18 @@ namespace IpcKit.Coordinator.Commands;
 /// <summary>Turns option text into values, with messages that say what would have been accepted.</summary>
 internal static class OptionParsing
 {
+    /// <summary>True when a comma list names <c>all</c>.</summary>
+    public static bool MeansAll(string text) => List(text).Any(n => n.Equals("all", StringComparison.OrdinalIgnoreCase));
+
     public static IReadOnlyList<ITransport> Transports(string text, TransportRegistry registry)
     {
-        var names = List(text);
-        if (names.Any(n => n.Equals("all", StringComparison.OrdinalIgnoreCase)))
+        if (MeansAll(text))
         {
             return registry.Transports;
         }
 
         var result = new List<ITransport>();
-        foreach (string name in names)
+        foreach (string name in List(text))
         {
             if (!registry.TryGet(name, out var transport))
             {

@@ -89,8 +89,19 @@ internal static class Headline
 
         if (summary.HasRatios)
         {
-            lines.Add("vs native, vs ref: p50 ÷ the native twin's p50 (lower is better); for throughput msg/s ÷ the twin's (higher is better).");
-            lines.Add("reference: the native C twin (ipckit-native), run right after each trial; a ratio is the median over the pairs of trials, with its 95% interval.");
+            bool native = summary.Rows.Any(r => r.Baseline is { IsBare: false, Ratio: not null });
+            bool bare = summary.Rows.Any(r => r.Baseline is { IsBare: true, Ratio: not null });
+            if (native)
+            {
+                lines.Add("vs native, vs ref: p50 ÷ the native twin's p50 (lower is better); for throughput msg/s ÷ the twin's (higher is better).");
+                lines.Add("reference: the native C twin (ipckit-native), run right after each trial; a ratio is the median over the pairs of trials, with its 95% interval.");
+            }
+
+            if (bare)
+            {
+                lines.Add("vs ref of a framework peer (gRPC, StreamJsonRpc, NetMQ): p50 ÷ the p50 of the bare transport it rides on (unix or tcp, same request "
+                          + "workload), its trials paired with the peer's in the same rounds: how many times the framework costs over it (lower is better).");
+            }
         }
 
         if (run is { Available: true, Note: { } note })

@@ -202,7 +202,7 @@ internal sealed record BenchPlan(
 
     /// <summary>
     /// Builds the cases of transports × workloads × sizes in that order (the request workload has one case, without a
-    /// size); with <paramref name="nativeReference"/> each case knows its native twin.
+    /// size, and is the only workload of a framework peer); with <paramref name="nativeReference"/> each case knows its native twin.
     /// </summary>
     public static IReadOnlyList<PlannedCase> CasesOf(
         IReadOnlyList<ITransport> transports, IReadOnlyList<Workload> workloads, IReadOnlyList<int> sizes, bool nativeReference, RingWait? wait,
@@ -211,7 +211,8 @@ internal sealed record BenchPlan(
         var cases = new List<PlannedCase>();
         foreach (var transport in transports)
         {
-            foreach (var workload in workloads)
+            // A framework peer answers typed requests only: it has no case of the other workloads.
+            foreach (var workload in workloads.Where(w => transport is not PeerTransport || w is RequestWorkload))
             {
                 foreach (int size in workload.UsesMessageSize ? sizes : [RequestWorkload.NominalSize])
                 {

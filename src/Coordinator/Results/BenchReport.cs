@@ -161,6 +161,10 @@ internal sealed record CaseResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public NativeFigures? Reference { get; init; }
 
+    /// <summary>For a framework peer's request result: the bare transport it rides on, from the same run; else null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BareFigures? Bare { get; init; }
+
     /// <summary>Why the case failed, or null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Error { get; init; }

@@ -98,9 +98,12 @@ internal sealed class Runner(BenchPlan plan, IProgress<RunEvent> progress)
             var configure = new ConfigureMessage(first.Workload.WorkerRole, "", 0, 0, plan.Pin == PinMode.None ? -1 : plan.WorkerCpu);
             var endpoint = plan.EndpointFor(first.Transport, scratch.Path);
             scratch.Claim(endpoint);
-            return first.InProcess
-                ? await InProcessPeer.StartAsync(first.Transport, endpoint, configure, cancellationToken)
-                : await WorkerSession.StartAsync(first.Transport, endpoint, configure, plan.Launcher, cancellationToken);
+            return first.Transport switch
+            {
+                _ when first.InProcess => await InProcessPeer.StartAsync(first.Transport, endpoint, configure, cancellationToken),
+                PeerTransport peer => await PeerSession.StartAsync(peer.Peer, scratch.Path, configure.Cpu, cancellationToken),
+                _ => await WorkerSession.StartAsync(first.Transport, endpoint, configure, plan.Launcher, cancellationToken),
+            };
         }
         catch (WorkerFailedException e)
         {

@@ -3,6 +3,7 @@ using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Statistics;
 using IpcKit.Coordinator.Workloads;
+using IpcKit.Peers;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 
@@ -39,6 +40,7 @@ internal sealed class TrialRunner(BenchPlan plan)
         var context = new TrialContext
         {
             Data = session.Data,
+            Peer = (session as PeerSession)?.Client,
             Size = c.Size,
             Budget = plan.TrialBudget,
             Histogram = _histogram,
@@ -75,7 +77,7 @@ internal sealed class TrialRunner(BenchPlan plan)
             {
                 await run.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
             }
-            catch (Exception e) when (e is IpcException or TimeoutException or InvalidOperationException or OperationCanceledException)
+            catch (Exception e) when (e is IpcException or TimeoutException or InvalidOperationException or OperationCanceledException or PeerCallException)
             {
             }
 
@@ -91,7 +93,7 @@ internal sealed class TrialRunner(BenchPlan plan)
         {
             m = await run;
         }
-        catch (Exception e) when (e is IpcException or InvalidOperationException or OperationCanceledException)
+        catch (Exception e) when (e is IpcException or InvalidOperationException or OperationCanceledException or PeerCallException)
         {
             cancellationToken.ThrowIfCancellationRequested();
             return (null, (await session.ExplainFailureAsync(e)).Message);

@@ -83,19 +83,24 @@ internal sealed class WorkerSession : IPeerSession
     }
 
     /// <summary>The command that starts a worker: the apphost beside this program, or `dotnet IpcKit.Worker.dll`.</summary>
-    internal static ChildCommand WorkerCommand()
+    internal static ChildCommand WorkerCommand() => CommandFor(AppContext.BaseDirectory, "IpcKit.Worker");
+
+    /// <summary>
+    /// The command that starts program <paramref name="name"/> of <paramref name="dir"/>: its apphost, or
+    /// `dotnet NAME.dll`; with the runtime's debugger and diagnostics IPC off (<see cref="DiagnosticsSwitches"/>).
+    /// </summary>
+    internal static ChildCommand CommandFor(string dir, string name)
     {
-        string dir = AppContext.BaseDirectory;
-        string apphost = Path.Combine(dir, "IpcKit.Worker");
-        string dll = Path.Combine(dir, "IpcKit.Worker.dll");
+        string apphost = Path.Combine(dir, name);
+        string dll = Path.Combine(dir, name + ".dll");
         var command = File.Exists(apphost)
             ? new ChildCommand(apphost)
             : new ChildCommand(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? DotnetHostOfThisProcess() ?? "dotnet").WithArguments(dll);
-        foreach (string name in DiagnosticsSwitches)
+        foreach (string diagnostics in DiagnosticsSwitches)
         {
-            if (Environment.GetEnvironmentVariable(name) is null && Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") is null)
+            if (Environment.GetEnvironmentVariable(diagnostics) is null && Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") is null)
             {
-                command = command.WithEnvironment(name, "0");
+                command = command.WithEnvironment(diagnostics, "0");
             }
         }
 
@@ -208,33 +213,45 @@ internal sealed class WorkerSession : IPeerSession
     }
 
     /// <summary>Turns a failure seen on the data connection into a message about the worker: did it die, and what did it say.</summary>
-    public async Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null)
+    public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null) =>
+        ExplainAsync(_child, $"The {Transport} worker{_launcher.Where}", $"The {Transport} connection", $"The {Transport} transport{_launcher.Where}", failure, hung);
+
+    /// <summary>
+    /// What happened to a worker process <paramref name="child"/> when its case failed with <paramref name="failure"/>:
+    /// it hung (and is killed now), it died (with which exit code), or it lives and the channel to it failed; with the
+    /// tail of its stderr.
+    /// </summary>
+    /// <param name="worker">How to name the worker, e.g. "The unix worker".</param>
+    /// <param name="connection">How to name what reported the failure when the worker died, e.g. "The unix connection".</param>
+    /// <param name="channel">How to name what failed while the worker lives, e.g. "The unix transport".</param>
+    internal static async Task<WorkerFailedException> ExplainAsync(
+        RunningChild child, string worker, string connection, string channel, Exception failure, string? hung)
     {
         if (hung is not null)
         {
-            await _child.KillAsync();
-            return new WorkerFailedException($"The {Transport} worker{_launcher.Where} (pid {WorkerPid}) hung: {hung}; it was killed.{await StderrOf(_child)}", failure);
+            await child.KillAsync();
+            return new WorkerFailedException($"{worker} (pid {child.Id}) hung: {hung}; it was killed.{await StderrOf(child)}", failure);
         }
 
         // Give a dying worker a moment to be reaped so that its exit code can be told.
         try
         {
-            await _child.Exited.WaitAsync(TimeSpan.FromSeconds(2));
+            await child.Exited.WaitAsync(TimeSpan.FromSeconds(2));
         }
         catch (TimeoutException)
         {
         }
 
-        if (_child.Exited.IsCompleted)
+        if (child.Exited.IsCompleted)
         {
-            int code = await _child.Exited;
+            int code = await child.Exited;
             // A closed connection is what a dead worker leaves; any other failure of the connection is worth its own sentence.
-            string seen = failure is ConnectionClosedException ? "" : $" The {Transport} connection reported: {Sentence(failure.Message)}";
+            string seen = failure is ConnectionClosedException ? "" : $" {connection} reported: {Sentence(failure.Message)}";
             return new WorkerFailedException(
-                $"The {Transport} worker{_launcher.Where} (pid {WorkerPid}) died during the run: exit code {code}{SignalName(code)}.{seen}{await StderrOf(_child)}", failure);
+                $"{worker} (pid {child.Id}) died during the run: exit code {code}{SignalName(code)}.{seen}{await StderrOf(child)}", failure);
         }
 
-        return new WorkerFailedException($"The {Transport} transport{_launcher.Where} failed during the run: {Sentence(failure.Message)}{await StderrOf(_child)}", failure);
+        return new WorkerFailedException($"{channel} failed during the run: {Sentence(failure.Message)}{await StderrOf(child)}", failure);
     }
 
     /// <summary>An exception's message as a sentence of a longer message: capitalised, and ending in a full stop.</summary>
@@ -307,7 +324,7 @@ internal sealed class WorkerSession : IPeerSession
         }
     }
 
-    private static string SignalName(int exitCode) => exitCode switch
+    internal static string SignalName(int exitCode) => exitCode switch
     {
         137 => " (killed by SIGKILL)",
         139 => " (SIGSEGV)",
@@ -317,7 +334,7 @@ internal sealed class WorkerSession : IPeerSession
         _ => "",
     };
 
-    private static async Task<string> StderrOf(RunningChild child)
+    internal static async Task<string> StderrOf(RunningChild child)
     {
         string tail = await child.StderrTailAsync(TimeSpan.FromSeconds(1));
         return tail.Length == 0 ? " The worker wrote nothing to stderr." : $" Worker stderr:\n{tail}";

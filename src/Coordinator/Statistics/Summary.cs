@@ -29,7 +29,13 @@ internal enum Column
 /// <param name="Ratio">The row against the twin, per pair of trials, summarised (see <see cref="NativeFigures.Ratio"/>).</param>
 internal sealed record Baseline(string Name, long P50Ns, long P99Ns, double MessagesPerSecond, Estimate? Ratio)
 {
-    public string Label => $"native {Name}";
+    /// <summary>
+    /// True when the reference is a framework peer's bare transport (<see cref="CaseResult.Bare"/>): the IpcKit transport
+    /// it rides on, measured in the same run's rounds, rather than a native twin.
+    /// </summary>
+    public bool IsBare { get; init; }
+
+    public string Label => IsBare ? $"bare {Name}" : $"native {Name}";
 }
 
 /// <summary>One result with what the exporters show next to it: derived costs, its reference, its best marks.</summary>
@@ -96,7 +102,9 @@ internal sealed class Summary
         {
             CpuPerOpNs = CpuPerOp(r.Cpu, r.Operations),
             SwitchesPerOp = SwitchesPerOp(r.Cpu, r.Operations),
-            Baseline = !r.Failed && r.Reference is { Error: null } n && (n.P50Ns > 0 || n.MessagesPerSecond > 0)
+            Baseline = r.Failed ? null
+                : r.Bare is { Ratio: not null } bare ? new Baseline(bare.Transport, bare.P50Ns, bare.P99Ns, 0, bare.Ratio) { IsBare = true }
+                : r.Reference is { Error: null } n && (n.P50Ns > 0 || n.MessagesPerSecond > 0)
                 ? new Baseline(n.Mechanism, n.P50Ns, n.P99Ns, n.MessagesPerSecond, n.Ratio)
                 : null,
         }).ToList();
@@ -182,7 +190,8 @@ internal sealed class Summary
     /// <summary>True for the columns where more is better (rates); false where less is better (times, costs).</summary>
     public static bool HigherIsBetter(Column column) => column is Column.Rate or Column.Bytes;
 
-    private static double? CpuPerOp(CpuUsage? cpu, long operations) => cpu is { } c && operations > 0
+    /// <summary>Both processes' CPU time per operation in nanoseconds, or null without CPU figures.</summary>
+    internal static double? CpuPerOp(CpuUsage? cpu, long operations) => cpu is { } c && operations > 0
         ? (c.Coordinator.UserMs + c.Coordinator.SystemMs + c.Worker.UserMs + c.Worker.SystemMs) * 1e6 / operations
         : null;
 

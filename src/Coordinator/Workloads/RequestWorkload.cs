@@ -31,11 +31,36 @@ internal sealed class RequestWorkload : Workload
 
     public override TrialMeasurement Run(TrialContext context)
     {
-        var data = context.Data;
-        var budget = context.Budget;
         var options = MessagePackFrames.DefaultOptions;
-        var orders = Enumerable.Range(0, Distinct).Select(Order.Sample).ToArray();
+        if (context.Peer is { } peer)
+        {
+            // A framework peer: its own client encodes (with the same MessagePack options), calls and decodes. Bytes
+            // are not counted: the framework's envelope is its own business.
+            return Measure(context, options, order => (peer.Place(order), 0));
+        }
+
+        var data = context.Data;
         var buffer = new ArrayBufferWriter<byte>(1024);
+        return Measure(context, options, order =>
+        {
+            buffer.ResetWrittenCount();
+            MessagePackSerializer.Serialize(buffer, order, options);
+            data.Send(buffer.WrittenSpan);
+            var reply = data.Receive() ?? throw new ConnectionClosedException("The worker closed the connection in the middle of the run.");
+            return (MessagePackFrames.Read<OrderReceipt?>(reply, options), buffer.WrittenCount + reply.Length);
+        });
+    }
+
+    /// <summary>
+    /// Warms the serializers and then the round trip up to steady state, then times <paramref name="roundTrip"/> on each
+    /// order until the budget is spent: the same orders, the same timing and the same check of every receipt over a
+    /// connection or through a framework peer.
+    /// </summary>
+    /// <param name="roundTrip">Places an order; returns the receipt and the payload bytes moved both ways.</param>
+    private static TrialMeasurement Measure(TrialContext context, MessagePackSerializerOptions options, Func<Order, (OrderReceipt? Receipt, int Bytes)> roundTrip)
+    {
+        var budget = context.Budget;
+        var orders = Enumerable.Range(0, Distinct).Select(Order.Sample).ToArray();
         long corrupted = 0;
         long bytes = 0;
         long sequence = 0;
@@ -47,7 +72,7 @@ internal sealed class RequestWorkload : Workload
             long t0 = Stopwatch.GetTimestamp();
             do
             {
-                RoundTrip(data, orders, sequence++, buffer, options, ref corrupted, ref bytes);
+                RoundTrip(roundTrip, orders, sequence++, ref corrupted, ref bytes);
                 n++;
             }
             while (Stopwatch.GetElapsedTime(t0) < target);
@@ -62,7 +87,7 @@ internal sealed class RequestWorkload : Workload
         long start = Stopwatch.GetTimestamp();
         while (budget.More(done, start))
         {
-            Record(histogram, ToNs(RoundTrip(data, orders, sequence++, buffer, options, ref corrupted, ref bytes)));
+            Record(histogram, ToNs(RoundTrip(roundTrip, orders, sequence++, ref corrupted, ref bytes)));
             done++;
         }
 
@@ -72,18 +97,14 @@ internal sealed class RequestWorkload : Workload
     }
 
     private static long RoundTrip(
-        IConnection data, Order[] orders, long sequence, ArrayBufferWriter<byte> buffer, MessagePackSerializerOptions options, ref long corrupted, ref long bytes)
+        Func<Order, (OrderReceipt? Receipt, int Bytes)> roundTrip, Order[] orders, long sequence, ref long corrupted, ref long bytes)
     {
         // The sequence number travels as the order id; the receipt must carry it back.
         var order = orders[sequence % Distinct] with { Id = sequence };
         long t0 = Stopwatch.GetTimestamp();
-        buffer.ResetWrittenCount();
-        MessagePackSerializer.Serialize(buffer, order, options);
-        data.Send(buffer.WrittenSpan);
-        var reply = data.Receive() ?? throw new ConnectionClosedException("The worker closed the connection in the middle of the run.");
-        var receipt = MessagePackFrames.Read<OrderReceipt?>(reply, options);
+        var (receipt, moved) = roundTrip(order);
         long t1 = Stopwatch.GetTimestamp();
-        bytes += buffer.WrittenCount + reply.Length;
+        bytes += moved;
         if (receipt != OrderReceipt.For(order))
         {
             corrupted++;

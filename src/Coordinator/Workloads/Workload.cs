@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using HdrHistogram;
 using IpcKit.Coordinator.Planning;
+using IpcKit.Peers;
 using IpcKit.Protocol;
 using IpcKit.Transports;
 
@@ -14,6 +15,12 @@ namespace IpcKit.Coordinator.Workloads;
 internal sealed class TrialContext
 {
     public required IConnection Data { get; init; }
+
+    /// <summary>
+    /// A framework peer's client (grpc-uds, jsonrpc-uds…), which the request workload calls instead of framing messages
+    /// on <see cref="Data"/>; null for an IpcKit transport.
+    /// </summary>
+    public IOrderClient? Peer { get; init; }
 
     public required int Size { get; init; }
 

@@ -1,0 +1,66 @@
+using IpcKit.Coordinator.Results;
+
+namespace IpcKit.Coordinator.Statistics;
+
+/// <summary>
+/// Sets each framework peer's request result against the bare transport it rides on, from the same run. Trials run
+/// round-robin (A B C, A B C …), so trial N of the peer and trial N of the bare transport met the same minute of a
+/// noisy machine: the ratio is taken per such pair, then summarised as every other figure is (<see cref="Estimates"/>).
+/// </summary>
+internal static class BareRatios
+{
+    /// <summary>
+    /// Adds <see cref="CaseResult.Bare"/> to every peer request result that has a bare transport in
+    /// <paramref name="results"/>; returns the results in the same order.
+    /// </summary>
+    /// <param name="carrierOf">The bare transport a peer rides on, or null when the name is not a peer's.</param>
+    public static IReadOnlyList<CaseResult> AddTo(IReadOnlyList<CaseResult> results, Func<string, string?> carrierOf)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(carrierOf);
+        CaseResult? Bare(string name, int size) =>
+            results.FirstOrDefault(b => b.Transport == name && b.Workload == "request" && b.MessageSize == size && !b.Failed && P50(b) > 0);
+
+        return [.. results.Select(r =>
+        {
+            if (r.Workload != "request" || r.Failed || carrierOf(r.Transport) is not { } carrier
+                || (Bare(carrier, r.MessageSize) ?? Bare("unix", r.MessageSize)) is not { } bare)
+            {
+                return r;
+            }
+
+            return r with
+            {
+                Bare = new BareFigures
+                {
+                    Transport = bare.Transport,
+                    P50Ns = P50(bare),
+                    P99Ns = bare.Latency?.P99Ns ?? 0,
+                    Ratio = Paired(r, bare, (t, b) => Ratio(t.Latency?.P50Ns, b.Latency?.P50Ns), Ratio(P50(r), P50(bare))),
+                    CpuRatio = Paired(r, bare,
+                        (t, b) => Ratio(Summary.CpuPerOp(t.Cpu, t.Operations), Summary.CpuPerOp(b.Cpu, b.Operations)),
+                        Ratio(Summary.CpuPerOp(r.Cpu, r.Operations), Summary.CpuPerOp(bare.Cpu, bare.Operations))),
+                },
+            };
+        })];
+    }
+
+    private static long P50(CaseResult r) => (long)(r.P50?.Median ?? r.Latency?.P50Ns ?? 0);
+
+    /// <summary>The ratio per pair of trials with the same number, summarised; from the medians for results without trials.</summary>
+    private static Estimate? Paired(CaseResult peer, CaseResult bare, Func<TrialResult, TrialResult, double?> ratio, double? ofMedians)
+    {
+        if (peer.Trials.Count == 0 || bare.Trials.Count == 0)
+        {
+            return ofMedians is { } m ? Estimates.Of([m]) : null;
+        }
+
+        var pairs = peer.Trials
+            .Join(bare.Trials, t => t.Trial, b => b.Trial, ratio)
+            .OfType<double>()
+            .ToList();
+        return Estimates.Of(pairs);
+    }
+
+    private static double? Ratio(double? over, double? under) => over is > 0 && under is > 0 ? over / under : null;
+}
