@@ -54,7 +54,7 @@ public sealed class PeerBenchTests
         var (code, stdout, _) = await IpcKitProcess.RunAsync("bench", "--reference", "none", "-t", "unix,jsonrpc-uds", "-w", "request", "--quick");
         Assert.Equal(0, code);
         // The table may drop its reference column to fit 100 columns; the verdict names the peer's ratio over it.
-        Assert.Contains(stdout.Split('\n'), l => l.Contains("jsonrpc-uds", StringComparison.Ordinal) && l.Contains("× bare unix", StringComparison.Ordinal));
+        Assert.Contains(stdout.Split('\n'), l => l.Contains("jsonrpc-uds", StringComparison.Ordinal) && l.Contains("× bare unix", StringComparison.Ordinal) && l.Contains("against the bare transport", StringComparison.Ordinal));
     }
 
     [Fact]

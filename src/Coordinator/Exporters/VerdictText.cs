@@ -51,12 +51,21 @@ internal static class VerdictText
             details.Add(baselines);
         }
 
-        var twins = line.Transports.Where(t => t.Native is not null).ToList();
-        if (twins.Count > 0)
+        // A framework peer's reference is the bare transport under it ("bare unix"), not a C twin: say which is which.
+        var references = line.Transports.Where(t => t.Native is not null)
+            .ToLookup(t => t.Native!.Label.StartsWith("bare ", StringComparison.Ordinal));
+        string better = line.HigherIsBetter ? "higher is better" : "lower is better";
+        string figure = line.HigherIsBetter ? "msg/s" : "p50";
+        if (references[false].Any())
         {
-            string what = line.HigherIsBetter ? "msg/s ÷ the twin's, higher is better" : "p50 ÷ the twin's, lower is better";
-            details.Add($"against the native C twin ({what}): " +
-                        string.Join(", ", twins.Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} {t.Native.Label}")));
+            details.Add($"against the native C twin ({figure} ÷ the twin's, {better}): " +
+                        string.Join(", ", references[false].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} {t.Native.Label}")));
+        }
+
+        if (references[true].Any())
+        {
+            details.Add($"against the bare transport under the framework ({figure} ÷ the bare transport's, {better}): " +
+                        string.Join(", ", references[true].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} {t.Native.Label}")));
         }
 
         if (line.Failed.Count > 0)

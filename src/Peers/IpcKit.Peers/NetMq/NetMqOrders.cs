@@ -7,7 +7,7 @@ using NetMQ.Sockets;
 namespace IpcKit.Peers.NetMq;
 
 /// <summary>
-/// NetMQ REQ/REP: one frame with the order, one frame with the receipt.
+/// NetMQ REQ against a ROUTER answering as REP would: one frame with the order, one frame with the receipt.
 /// </summary>
 /// <remarks>
 /// Over TCP loopback on a port the kernel chooses, rather than <c>ipc://</c>: NetMQ is managed ZeroMQ, and its
@@ -33,7 +33,7 @@ internal static class NetMqOrders
     }
 }
 
-/// <summary>A REQ socket connected to the peer worker's REP socket.</summary>
+/// <summary>A REQ socket connected to the peer worker's ROUTER socket.</summary>
 internal sealed class NetMqOrderClient : IOrderClient
 {
     private readonly RequestSocket _socket;
@@ -89,18 +89,27 @@ internal sealed class NetMqOrderClient : IOrderClient
     }
 }
 
-/// <summary>A REP socket on 127.0.0.1 (a kernel-chosen port), answering on a thread of its own until disposed.</summary>
+/// <summary>
+/// The server side of REQ/REP on 127.0.0.1 (a kernel-chosen port), answering on a thread of its own until disposed.
+/// </summary>
+/// <remarks>
+/// A ROUTER socket with the REQ envelope handled here, not a REP socket: REP must answer each request before it may
+/// receive the next, and a client that sent garbage and vanished (NetMQ reads bytes that do not start a ZMTP 3
+/// greeting as the old ZMTP 1.0 framing) could leave it waiting to answer a peer that is gone, so that it never read the
+/// next good client's request (seen in about one run in five of the garbage test). A ROUTER keeps no such turn: a
+/// message without a well-formed envelope is dropped, and every reply goes back to the peer named in its envelope.
+/// </remarks>
 internal sealed class NetMqOrderServer : IDisposable
 {
-    private readonly ResponseSocket _socket;
+    private readonly RouterSocket _socket;
     private readonly Thread _thread;
     private volatile bool _stop;
 
-    private NetMqOrderServer(ResponseSocket socket, int port)
+    private NetMqOrderServer(RouterSocket socket, int port)
     {
         _socket = socket;
         Address = $"127.0.0.1:{port}";
-        _thread = new Thread(Serve) { IsBackground = true, Name = "netmq-rep" };
+        _thread = new Thread(Serve) { IsBackground = true, Name = "netmq-router" };
         _thread.Start();
     }
 
@@ -110,7 +119,7 @@ internal sealed class NetMqOrderServer : IDisposable
     /// <summary>Binds 127.0.0.1 on a port the kernel chooses and starts answering.</summary>
     public static NetMqOrderServer Start()
     {
-        var socket = new ResponseSocket();
+        var socket = new RouterSocket();
         try
         {
             socket.Options.Linger = TimeSpan.Zero;
@@ -137,8 +146,8 @@ internal sealed class NetMqOrderServer : IDisposable
         var frames = new List<byte[]>();
         while (!_stop)
         {
-            // The whole message, every frame of it: a REP socket must take all of a request before it may answer.
-            if (!_socket.TryReceiveMultipartBytes(NetMqOrders.PollInterval, ref frames))
+            // A REQ client's request arrives as [its identity, an empty delimiter, the order]; anything else is dropped.
+            if (!_socket.TryReceiveMultipartBytes(NetMqOrders.PollInterval, ref frames) || frames is not [var identity, [], var request])
             {
                 continue;
             }
@@ -146,10 +155,7 @@ internal sealed class NetMqOrderServer : IDisposable
             buffer.ResetWrittenCount();
             try
             {
-                if (frames is [var request])
-                {
-                    OrderCodec.WriteReceipt(buffer, OrderReceipt.For(OrderCodec.ReadOrder(new ReadOnlySequence<byte>(request))));
-                }
+                OrderCodec.WriteReceipt(buffer, OrderReceipt.For(OrderCodec.ReadOrder(new ReadOnlySequence<byte>(request))));
             }
             catch (Exception e) when (e is IpcKit.Transports.ProtocolViolationException or MessagePack.MessagePackSerializationException)
             {
@@ -160,12 +166,12 @@ internal sealed class NetMqOrderServer : IDisposable
 
             try
             {
-                // A REP socket must answer before it can receive again.
+                _socket.SendMoreFrame(identity).SendMoreFrameEmpty();
                 NetMqOrders.SendEncoded(_socket, buffer);
             }
             catch (NetMQException)
             {
-                // The client is gone, or broke the exchange: the next request starts afresh.
+                // The client is gone: a ROUTER drops what it cannot route, so this is only a broken socket.
             }
         }
     }
