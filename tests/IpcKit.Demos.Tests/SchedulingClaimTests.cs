@@ -108,7 +108,9 @@ public sealed class SchedulingClaimTests
     public async Task Threads_sharing_one_CPU_are_preempted_in_turn_and_a_third_makes_each_turn_come_later()
     {
         string? failure = "not run";
-        for (int attempt = 1; attempt <= 3 && failure is not null; attempt++)
+        // Other programs that take the shared CPU split a turn in two (their turns are not counted), which lowers the
+        // count on a busy machine (as in CI, where test assemblies run side by side): hence up to five attempts.
+        for (int attempt = 1; attempt <= 5 && failure is not null; attempt++)
         {
             var result = await DemoRunner.RunAsync(new TimeSliceDemo { Duration = TimeSpan.FromMilliseconds(200), TurnsEach = 6 });
 
