@@ -56,9 +56,14 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
 
     public static string BinaryDirectory => AppContext.BaseDirectory;
 
+    /// <remarks>
+    /// ipckit runs under <c>env --default-signal=INT</c>, which then execs it (same pid). A test runner started as a
+    /// background job of a script inherits SIGINT ignored, its children too, and .NET rightly leaves an ignored SIGINT
+    /// ignored, so a Ctrl+C test would wait in vain. A terminal user's ipckit has SIGINT at its default, as here.
+    /// </remarks>
     public static IpcKitProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null) =>
-        new(Cli.Wrap(Path.Combine(BinaryDirectory, "IpcKit.Coordinator"))
-            .WithArguments(args)
+        new(Cli.Wrap("env")
+            .WithArguments(["--default-signal=INT", Path.Combine(BinaryDirectory, "IpcKit.Coordinator"), .. args])
             .WithWorkingDirectory(workingDirectory ?? BinaryDirectory)
             .WithEnvironmentVariables((environment ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value)));
 
