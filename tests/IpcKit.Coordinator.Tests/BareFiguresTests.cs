@@ -86,4 +86,37 @@ public sealed class BareFiguresTests
         Assert.Equal("bare unix", row.Baseline.Label);
         Assert.Equal(20.0, row.Baseline.Ratio!.Median, 2);
     }
+
+    /// <summary>Latency results with these trial p50s, in round order.</summary>
+    private static CaseResult RoundTrip(string transport, int size, params long[] p50s)
+    {
+        var r = SampleReports.Latency(transport, size, p50s[0]);
+        var trials = p50s.Select((p50, i) => r.Trials[0] with { Trial = i + 1, Latency = r.Latency! with { P50Ns = p50 } }).ToList();
+        return SampleReports.Recompute(r with { Trials = trials }, null);
+    }
+
+    [Fact]
+    public void A_typed_request_over_an_IpcKit_transport_is_set_against_its_smallest_raw_round_trip_of_the_same_rounds()
+    {
+        var results = BareRatios.AddTo(
+            [RoundTrip("unix", 65536, 40_000, 80_000, 40_000), RoundTrip("unix", 64, 10_000, 20_000, 10_000), RoundTrip("tcp", 64, 30_000, 30_000, 30_000),
+             Request("unix", 12_000, 24_000, 12_000), Request("mmf", 2_000, 2_000, 2_000)],
+            CarrierOf);
+
+        var raw = results[3].Raw!;
+        Assert.Equal("unix", raw.Transport);
+        Assert.Equal(64, raw.MessageSize);
+        Assert.Equal(10_000, raw.P50Ns);
+        // Paired by round, the slow second round cancels out: 1.2 every round, no spread.
+        Assert.Equal(1.2, raw.Ratio!.Median, 9);
+        Assert.Equal(1.2, raw.Ratio.Max, 9);
+        Assert.Null(results[3].Bare);
+        // mmf ran no latency case: nothing to set it against; latency rows themselves get nothing.
+        Assert.Null(results[4].Raw);
+        Assert.All(results.Take(3), r => Assert.Null(r.Raw));
+
+        var row = Summary.Of(SampleReports.Full() with { Results = results }).RowsOf("request", 0).Single(r => r.Result.Transport == "unix");
+        Assert.Equal(ReferenceKind.Raw, row.Baseline!.Kind);
+        Assert.Equal("raw 64 B round trip", row.Baseline.Label);
+    }
 }

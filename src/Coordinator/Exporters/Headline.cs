@@ -89,8 +89,9 @@ internal static class Headline
 
         if (summary.HasRatios)
         {
-            bool native = summary.Rows.Any(r => r.Baseline is { IsBare: false, Ratio: not null });
+            bool native = summary.Rows.Any(r => r.Baseline is { IsNative: true, Ratio: not null });
             bool bare = summary.Rows.Any(r => r.Baseline is { IsBare: true, Ratio: not null });
+            bool raw = summary.Rows.Any(r => r.Baseline is { Kind: ReferenceKind.Raw, Ratio: not null });
             if (native)
             {
                 lines.Add("vs native, vs ref: p50 ÷ the native twin's p50 (lower is better); for throughput msg/s ÷ the twin's (higher is better).");
@@ -101,6 +102,12 @@ internal static class Headline
             {
                 lines.Add("vs ref of a framework peer (gRPC, StreamJsonRpc, NetMQ): p50 ÷ the p50 of the bare transport it rides on (unix or tcp, same request "
                           + "workload), its trials paired with the peer's in the same rounds: how many times the framework costs over it (lower is better).");
+            }
+
+            if (raw)
+            {
+                lines.Add("vs ref of a typed request over an IpcKit transport: its p50 ÷ the p50 of the same transport's raw round trip (latency workload, "
+                          + "smallest size), trials paired by round: what MessagePack encoding and decoding add (lower is better).");
             }
         }
 

@@ -155,8 +155,9 @@ internal sealed record ResultTable(string Workload, string Caption, IReadOnlyLis
                 var ratio = row.Baseline?.Ratio;
                 cells.Add(new Cell(ratio is not null ? Format.Ratio(ratio.Median) + (ratio.Trials > 1 ? $" ({Format.Number(ratio.CiLow)}–{Format.Number(ratio.CiHigh)})" : "") : "-"));
                 cells.Add(new Cell(row.Baseline is { } b ? b.Label : "none"));
-                // A framework peer's reference is its bare transport, not a native twin: nothing to say under "vs native".
-                cells.Add(new Cell(ratio is not null && row.Baseline is { IsBare: false } ? $"{Format.Ratio(ratio.Median)} {row.Baseline.Name}" : "-"));
+                // A framework peer's reference is its bare transport, and a typed request's its raw round trip, not a
+                // native twin: nothing to say under "vs native".
+                cells.Add(new Cell(ratio is not null && row.Baseline is { IsNative: true } ? $"{Format.Ratio(ratio.Median)} {row.Baseline.Name}" : "-"));
             }
 
             rows.Add(cells);

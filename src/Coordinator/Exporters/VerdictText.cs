@@ -52,20 +52,25 @@ internal static class VerdictText
         }
 
         // A framework peer's reference is the bare transport under it ("bare unix"), not a C twin: say which is which.
-        var references = line.Transports.Where(t => t.Native is not null)
-            .ToLookup(t => t.Native!.Label.StartsWith("bare ", StringComparison.Ordinal));
+        var references = line.Transports.Where(t => t.Native is not null).ToLookup(t => t.Native!.Kind);
         string better = line.HigherIsBetter ? "higher is better" : "lower is better";
         string figure = line.HigherIsBetter ? "msg/s" : "p50";
-        if (references[false].Any())
+        if (references[ReferenceKind.Native].Any())
         {
             details.Add($"against the native C twin ({figure} ÷ the twin's, {better}): " +
-                        string.Join(", ", references[false].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} {t.Native.Label}")));
+                        string.Join(", ", references[ReferenceKind.Native].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} {t.Native.Label}")));
         }
 
-        if (references[true].Any())
+        if (references[ReferenceKind.Bare].Any())
         {
             details.Add($"against the bare transport under the framework ({figure} ÷ the bare transport's, {better}): " +
-                        string.Join(", ", references[true].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} {t.Native.Label}")));
+                        string.Join(", ", references[ReferenceKind.Bare].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} {t.Native.Label}")));
+        }
+
+        if (references[ReferenceKind.Raw].Any())
+        {
+            details.Add($"typed against raw (the request's p50 ÷ the same transport's raw round trip, {better}): " +
+                        string.Join(", ", references[ReferenceKind.Raw].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} its {t.Native.Name}")));
         }
 
         if (line.Failed.Count > 0)

@@ -11,6 +11,13 @@ internal sealed record BareFigures
     /// run measured it, else unix.</summary>
     public required string Transport { get; init; }
 
+    /// <summary>
+    /// Set for <see cref="CaseResult.Raw"/> only: the message size of the same transport's raw round trip (latency
+    /// workload) the typed request is set against; null for a peer's bare transport, which ran the request workload.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? MessageSize { get; init; }
+
     /// <summary>The bare transport's p50 (its median over trials).</summary>
     public long P50Ns { get; init; }
 

@@ -165,6 +165,14 @@ internal sealed record CaseResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public BareFigures? Bare { get; init; }
 
+    /// <summary>
+    /// For the request result of an IpcKit transport: the same transport's raw byte round trip (latency workload, the
+    /// smallest size of the run) from the same run, and the typed request's p50 over it: what MessagePack encoding and
+    /// decoding add. Null when the run measured no latency case of that transport.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BareFigures? Raw { get; init; }
+
     /// <summary>Why the case failed, or null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Error { get; init; }

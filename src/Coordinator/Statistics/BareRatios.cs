@@ -11,7 +11,8 @@ internal static class BareRatios
 {
     /// <summary>
     /// Adds <see cref="CaseResult.Bare"/> to every peer request result that has a bare transport in
-    /// <paramref name="results"/>; returns the results in the same order.
+    /// <paramref name="results"/>, and <see cref="CaseResult.Raw"/> to every other request result whose transport also
+    /// ran the latency workload; returns the results in the same order.
     /// </summary>
     /// <param name="carrierOf">The bare transport a peer rides on, or null when the name is not a peer's.</param>
     public static IReadOnlyList<CaseResult> AddTo(IReadOnlyList<CaseResult> results, Func<string, string?> carrierOf)
@@ -21,10 +22,41 @@ internal static class BareRatios
         CaseResult? Bare(string name, int size) =>
             results.FirstOrDefault(b => b.Transport == name && b.Workload == "request" && b.MessageSize == size && !b.Failed && P50(b) > 0);
 
+        // The raw round trip of a transport: its latency case of the smallest size the run measured.
+        CaseResult? Raw(string name) =>
+            results.Where(b => b.Transport == name && b.Workload == "latency" && b.Workers is null && b.OfferedRate is null && !b.Failed && P50(b) > 0)
+                .MinBy(b => b.MessageSize);
+
         return [.. results.Select(r =>
         {
-            if (r.Workload != "request" || r.Failed || carrierOf(r.Transport) is not { } carrier
-                || (Bare(carrier, r.MessageSize) ?? Bare("unix", r.MessageSize)) is not { } bare)
+            if (r.Workload != "request" || r.Failed)
+            {
+                return r;
+            }
+
+            if (carrierOf(r.Transport) is not { } carrier)
+            {
+                // An IpcKit transport carrying typed orders: set it against its own raw round trip (issue 18's
+                // "typed request at most 1.2× the bare 64 B round trip").
+                return Raw(r.Transport) is { } raw
+                    ? r with
+                    {
+                        Raw = new BareFigures
+                        {
+                            Transport = raw.Transport,
+                            MessageSize = raw.MessageSize,
+                            P50Ns = P50(raw),
+                            P99Ns = raw.Latency?.P99Ns ?? 0,
+                            Ratio = Paired(r, raw, (t, b) => Ratio(t.Latency?.P50Ns, b.Latency?.P50Ns), Ratio(P50(r), P50(raw))),
+                            CpuRatio = Paired(r, raw,
+                                (t, b) => Ratio(Summary.CpuPerOp(t.Cpu, t.Operations), Summary.CpuPerOp(b.Cpu, b.Operations)),
+                                Ratio(Summary.CpuPerOp(r.Cpu, r.Operations), Summary.CpuPerOp(raw.Cpu, raw.Operations))),
+                        },
+                    }
+                    : r;
+            }
+
+            if ((Bare(carrier, r.MessageSize) ?? Bare("unix", r.MessageSize)) is not { } bare)
             {
                 return r;
             }

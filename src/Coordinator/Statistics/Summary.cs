@@ -29,13 +29,36 @@ internal enum Column
 /// <param name="Ratio">The row against the twin, per pair of trials, summarised (see <see cref="NativeFigures.Ratio"/>).</param>
 internal sealed record Baseline(string Name, long P50Ns, long P99Ns, double MessagesPerSecond, Estimate? Ratio)
 {
+    /// <summary>What the reference is: a native twin, a framework peer's bare transport, or a transport's own raw round trip.</summary>
+    public ReferenceKind Kind { get; init; }
+
     /// <summary>
     /// True when the reference is a framework peer's bare transport (<see cref="CaseResult.Bare"/>): the IpcKit transport
     /// it rides on, measured in the same run's rounds, rather than a native twin.
     /// </summary>
-    public bool IsBare { get; init; }
+    public bool IsBare => Kind == ReferenceKind.Bare;
 
-    public string Label => IsBare ? $"bare {Name}" : $"native {Name}";
+    public bool IsNative => Kind == ReferenceKind.Native;
+
+    public string Label => Kind switch
+    {
+        ReferenceKind.Bare => $"bare {Name}",
+        ReferenceKind.Raw => $"raw {Name}",
+        _ => $"native {Name}",
+    };
+}
+
+/// <summary>What a row's reference is (<see cref="Baseline.Kind"/>).</summary>
+internal enum ReferenceKind
+{
+    /// <summary>The native C twin of the same mechanism (--reference native).</summary>
+    Native,
+
+    /// <summary>A framework peer's bare transport: the same request workload straight over the IpcKit transport under it.</summary>
+    Bare,
+
+    /// <summary>A transport's typed request against its own raw byte round trip (latency workload) in the same run.</summary>
+    Raw,
 }
 
 /// <summary>One result with what the exporters show next to it: derived costs, its reference, its best marks.</summary>
@@ -96,6 +119,10 @@ internal sealed class Summary
 
     public IEnumerable<RowSummary> RowsOf(string workload, int size) => RowsOf(workload).Where(r => r.Result.MessageSize == size);
 
+    /// <summary>"64 B round trip": what a typed request is set against.</summary>
+    private static string RawName(BareFigures raw) =>
+        (raw.MessageSize ?? 0) < 1024 ? $"{raw.MessageSize} B round trip" : $"{Format.Size(raw.MessageSize ?? 0)} round trip";
+
     public static Summary Of(BenchReport report)
     {
         var rows = report.Results.Select(r => new RowSummary(r)
@@ -103,7 +130,8 @@ internal sealed class Summary
             CpuPerOpNs = CpuPerOp(r.Cpu, r.Operations),
             SwitchesPerOp = SwitchesPerOp(r.Cpu, r.Operations),
             Baseline = r.Failed ? null
-                : r.Bare is { Ratio: not null } bare ? new Baseline(bare.Transport, bare.P50Ns, bare.P99Ns, 0, bare.Ratio) { IsBare = true }
+                : r.Bare is { Ratio: not null } bare ? new Baseline(bare.Transport, bare.P50Ns, bare.P99Ns, 0, bare.Ratio) { Kind = ReferenceKind.Bare }
+                : r.Raw is { Ratio: not null } raw ? new Baseline(RawName(raw), raw.P50Ns, raw.P99Ns, 0, raw.Ratio) { Kind = ReferenceKind.Raw }
                 : r.Reference is { Error: null } n && (n.P50Ns > 0 || n.MessagesPerSecond > 0)
                 ? new Baseline(n.Mechanism, n.P50Ns, n.P99Ns, n.MessagesPerSecond, n.Ratio)
                 : null,
