@@ -11,8 +11,18 @@ namespace IpcKit.Coordinator.Demos;
 /// </summary>
 internal sealed class LivelockDemo : IDemo
 {
-    /// <summary>How long each variant runs.</summary>
+    /// <summary>How long each variant runs at least.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>
+    /// The rounds each variant runs at least, after <see cref="Duration"/> and within <see cref="MaxDuration"/>: every
+    /// round wakes both threads three times, and on a busy machine that can take tens of milliseconds, so a fixed time
+    /// alone could end the run after a handful of attempts, too few to show that the collisions go on.
+    /// </summary>
+    public int MinRounds { get; init; } = 100;
+
+    /// <summary>How long each variant runs at most, whatever <see cref="MinRounds"/> asks.</summary>
+    public TimeSpan MaxDuration { get; init; } = TimeSpan.FromSeconds(10);
 
     public string Name => "livelock";
 
@@ -30,9 +40,9 @@ internal sealed class LivelockDemo : IDemo
         output.Say("people in a corridor mirror each other: reach for the first lock, reach for the second, let go, pause.");
         output.Say();
 
-        var fixedPause = Run(Duration, _ => 1);
+        var fixedPause = Run(_ => 1);
         cancellationToken.ThrowIfCancellationRequested();
-        var randomPause = Run(Duration, _ => Random.Shared.Next(0, 4));
+        var randomPause = Run(_ => Random.Shared.Next(0, 4));
 
         output.Table(
             ["pause after a collision", "rounds", "attempts", "completed", "CPU ms"],
@@ -73,7 +83,7 @@ internal sealed class LivelockDemo : IDemo
     /// Runs the two polite threads in rounds of three steps, a barrier after each: take the first lock; try the second;
     /// let go. <paramref name="pause"/> says how many rounds a thread sits out after a collision.
     /// </summary>
-    private static Outcome Run(TimeSpan duration, Func<int, int> pause)
+    private Outcome Run(Func<int, int> pause)
     {
         var locks = new[] { new Lock(), new Lock() };
         long start = Stopwatch.GetTimestamp();
@@ -85,7 +95,8 @@ internal sealed class LivelockDemo : IDemo
             if (b.CurrentPhaseNumber % 3 == 2)
             {
                 rounds++;
-                stop = Stopwatch.GetElapsedTime(start) >= duration;
+                var elapsed = Stopwatch.GetElapsedTime(start);
+                stop = (elapsed >= Duration && rounds >= MinRounds) || elapsed >= MaxDuration;
             }
         });
         var attempts = new long[2];
