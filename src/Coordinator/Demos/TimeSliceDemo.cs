@@ -98,13 +98,13 @@ internal sealed class TimeSliceDemo : IDemo
         return Task.FromResult(new DemoResult(Name, Claim, held, verdict, figures));
     }
 
-    private sealed record Slice(int Thread, long Start, long End)
+    internal sealed record Slice(int Thread, long Start, long End)
     {
         public double Ms => (End - Start) * 1000.0 / Stopwatch.Frequency;
     }
 
     /// <param name="Slices">Every thread's slices, in the order they started.</param>
-    private sealed record Run(IReadOnlyList<Slice> Slices, long Involuntary, long Voluntary, double KernelSliceMs)
+    internal sealed record Run(IReadOnlyList<Slice> Slices, long Involuntary, long Voluntary, double KernelSliceMs)
     {
         public int Turns => Slices.Count;
 
@@ -114,14 +114,35 @@ internal sealed class TimeSliceDemo : IDemo
         public double MedianWaitMs => Median(Slices.GroupBy(s => s.Thread).SelectMany(g => g.Zip(g.Skip(1), (a, b) => (b.Start - a.End) * 1000.0 / Stopwatch.Frequency)));
 
         /// <summary>
-        /// Per thread, how many slices of the other threads came between two of its own: 1 when two threads alternate,
-        /// 2 when three go round. Other programs' turns do not count, so this does not depend on the machine's load.
+        /// Per thread, how many turns of the other threads came between two of its own: 1 when two threads alternate,
+        /// 2 when three go round. See <see cref="OthersBetweenTurns"/>.
         /// </summary>
-        public double MedianOthersBetweenTurns => Median(Slices.GroupBy(s => s.Thread).SelectMany(g => g.Zip(g.Skip(1),
-            (a, b) => (double)Slices.Count(o => o.Thread != a.Thread && o.Start >= a.End && o.Start < b.Start))));
+        public double MedianOthersBetweenTurns => Median(OthersBetweenTurns([.. Slices.Select(s => s.Thread)]));
 
         /// <summary>The share of slices followed by one of another thread.</summary>
         public double Alternation => Slices.Count < 2 ? 0 : Slices.Zip(Slices.Skip(1), (a, b) => a.Thread != b.Thread ? 1.0 : 0.0).Average();
+
+        /// <summary>
+        /// For each turn of each thread, how many turns of the other threads came before its next one, given which thread
+        /// ran each slice, in order. A turn is a thread's slices with none of the other threads' in between: another
+        /// program that takes the CPU in the middle of a thread's turn cuts it into two slices, but the turn goes on
+        /// (counted as slices, such cuts read as "0 others between two turns", and on a busy machine they outnumbered
+        /// the real turns). So other programs' turns do not count, and this does not depend on the machine's load.
+        /// </summary>
+        internal static IEnumerable<double> OthersBetweenTurns(IReadOnlyList<int> threadOfEachSlice)
+        {
+            var turns = threadOfEachSlice.Where((t, i) => i == 0 || threadOfEachSlice[i - 1] != t).ToList();
+            var last = new Dictionary<int, int>();
+            for (int i = 0; i < turns.Count; i++)
+            {
+                if (last.TryGetValue(turns[i], out int previous))
+                {
+                    yield return i - previous - 1;
+                }
+
+                last[turns[i]] = i;
+            }
+        }
 
         private static double Median(IEnumerable<double> values)
         {
