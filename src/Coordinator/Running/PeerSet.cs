@@ -6,9 +6,12 @@ namespace IpcKit.Coordinator.Running;
 
 /// <summary>
 /// The N peers of a --workers case (issue 15), seen by the trial runner as one: worker processes (or threads, for the
-/// in-process transports), each with a data connection of its own. Pairs give each peer a listener of its own; fan-in
-/// and fan-out have every peer connect to one listener, as clients of one server do. Peers start one at a time (so each
-/// accept is the peer just started, and inherited pipe handles go to one child only); their CPU counters are summed.
+/// in-process transports), each with a data connection of its own, started through the plan's launcher (on this machine,
+/// or on another host with --remote). Pairs give each peer a listener of its own; fan-in and fan-out have every peer
+/// connect to one listener, as clients of one server do, except with --remote: there each worker gets a cookie
+/// listener of its own, exactly as a single remote worker does (docs/remote.md), so a port open to the link admits one
+/// worker and closes. Peers start one at a time (so each accept is the peer just started, and inherited pipe handles go
+/// to one child only); their CPU counters are summed.
 /// </summary>
 internal sealed class PeerSet : IPeerSession
 {
@@ -39,11 +42,12 @@ internal sealed class PeerSet : IPeerSession
     {
         // Unpinned: N peers on 2 CPUs is the point, and the scheduler shares the CPUs among them.
         var configure = new ConfigureMessage(c.PeerRole, "", 0, 0, -1);
+        var launcher = plan.Launcher;
         var peers = new List<IPeerSession>();
         IListener? shared = null;
         try
         {
-            if (c.Shape != WorkerShape.Pairs)
+            if (c.Shape != WorkerShape.Pairs && !launcher.IsRemote)
             {
                 try
                 {
@@ -63,7 +67,7 @@ internal sealed class PeerSet : IPeerSession
                         : await WorkerSession.StartOnAsync(c.Transport, shared, configure, cancellationToken)
                     : c.InProcess
                         ? await InProcessPeer.StartAsync(c.Transport, plan.EndpointFor(c.Transport, scratch), configure, cancellationToken)
-                        : await WorkerSession.StartAsync(c.Transport, plan.EndpointFor(c.Transport, scratch), configure, cancellationToken));
+                        : await WorkerSession.StartAsync(c.Transport, plan.EndpointFor(c.Transport, scratch), configure, launcher, cancellationToken));
             }
 
             return new PeerSet(peers, shared);
