@@ -109,6 +109,30 @@ public sealed class ScalingTests
         await run.AssertNothingLeftAsync();
     }
 
+    [Theory]
+    [InlineData("fan-out")]
+    [InlineData("fan-in")]
+    public async Task A_worker_killed_mid_case_fails_the_case_naming_that_worker_and_its_signal(string shape)
+    {
+        await using var run = IpcKitProcess.Start(
+            ["bench", "-t", "unix", "--workers", "2", "--shape", shape, "--reference", "none", "--sizes", "64", "--trials", "1", "--duration", "60s", "-f", "json"]);
+        await run.WaitForStderrAsync($"unix: throughput, 64, {shape} ×2");
+        var workers = run.Workers();
+        Assert.Equal(2, workers.Count);
+        using (var victim = System.Diagnostics.Process.GetProcessById(workers[1]))
+        {
+            victim.Kill();
+        }
+
+        Assert.Equal(3, await run.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        using var json = JsonDocument.Parse(run.Stdout);
+        string error = json.RootElement.GetProperty("results")[0].GetProperty("error").GetString()!;
+        // The dead worker, not a live one's "transport failed": a peer set waits for the dead peer to be reaped.
+        Assert.Contains($"(pid {workers[1]}) died during the run", error, StringComparison.Ordinal);
+        Assert.Contains("SIGKILL", error, StringComparison.Ordinal);
+        await run.AssertNothingLeftAsync();
+    }
+
     [Fact]
     public async Task Fan_in_over_anonymous_pipes_is_refused_with_the_reason()
     {

@@ -15,6 +15,9 @@ namespace IpcKit.Coordinator.Running;
 /// </summary>
 internal sealed class PeerSet : IPeerSession
 {
+    /// <summary>How long a failure's explanation waits for a dead peer to be reaped.</summary>
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(2);
+
     private readonly IReadOnlyList<IPeerSession> _peers;
     private readonly IListener? _shared;
 
@@ -97,8 +100,17 @@ internal sealed class PeerSet : IPeerSession
     }
 
     /// <summary>Explains the failure through the peer that stopped, or else the first.</summary>
-    public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null) =>
-        (_peers.FirstOrDefault(p => p.Exited.IsCompleted) ?? _peers[0]).ExplainFailureAsync(failure, hung);
+    public async Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null)
+    {
+        if (hung is null)
+        {
+            // A peer that died is reaped a moment after its connection fails: the failure would be laid at a live peer's
+            // door ("the transport failed") unless the dead one has that moment, as a single worker has (WorkerSession).
+            await Task.WhenAny(Task.WhenAny(_peers.Select(p => p.Exited)), Task.Delay(ExitGrace));
+        }
+
+        return await (_peers.FirstOrDefault(p => p.Exited.IsCompleted) ?? _peers[0]).ExplainFailureAsync(failure, hung);
+    }
 
     public ValueTask DisposeAsync() => new(DisposeAllAsync(_peers, _shared));
 
