@@ -61,6 +61,79 @@ public sealed class ScalingTests
     }
 
     [Fact]
+    public async Task Fan_out_feeds_every_worker_from_one_producer_for_each_N()
+    {
+        await using var run = IpcKitProcess.Start(["bench", "-t", "unix,mmf", "--workers", "1,2", "--shape", "fan-out", .. Short]);
+        await run.WaitForStderrAsync("mmf: throughput, 64, fan-out ×2");
+        Assert.True(run.Workers().Count >= 2, "two workers should take the stream at once");
+        Assert.Equal(0, await run.WaitForExitAsync());
+
+        using var json = JsonDocument.Parse(run.Stdout);
+        var root = json.RootElement;
+        Assert.Equal("fan-out", root.GetProperty("settings").GetProperty("shape").GetString());
+        var results = root.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([("unix", 1), ("unix", 2), ("mmf", 1), ("mmf", 2)], results.Select(r => (r.GetProperty("transport").GetString(), r.GetProperty("workers").GetInt32())));
+        foreach (var r in results)
+        {
+            Assert.Equal("throughput", r.GetProperty("workload").GetString());
+            Assert.Equal("fan-out", r.GetProperty("shape").GetString());
+            AssertIntact(r);
+            var connections = r.GetProperty("connections").EnumerateArray().ToList();
+            Assert.Equal(r.GetProperty("workers").GetInt32(), connections.Count);
+            Assert.All(connections, c => Assert.True(c.GetProperty("latency").GetProperty("p99Ns").GetInt64() > 0, "a connection has no send times"));
+            // One producer sends every sink the same bursts: the connections' counts are equal and add up to the whole.
+            Assert.Single(connections.Select(c => c.GetProperty("operations").GetInt64()).Distinct());
+            Assert.Equal(r.GetProperty("operations").GetInt64(), connections.Sum(c => c.GetProperty("operations").GetInt64()));
+            var workerCpu = r.GetProperty("cpu").GetProperty("worker");
+            Assert.True(workerCpu.GetProperty("userMs").GetDouble() + workerCpu.GetProperty("systemMs").GetDouble() > 0, "the workers' CPU time is missing");
+        }
+
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Theory]
+    [InlineData("fan-out")]
+    [InlineData("fan-in")]
+    public async Task With_iterations_fan_out_and_fan_in_move_the_count_asked_for_split_evenly(string shape)
+    {
+        // 1000 over 2 trials is 500 per trial; over 3 workers, 167 each: 501 per trial, not a whole 256-message burst each.
+        await using var run = IpcKitProcess.Start(
+            ["bench", "-t", "unix", "--workers", "3", "--shape", shape, "--iterations", "1000", "--reference", "none", "--sizes", "64", "--trials", "2", "--warmup", "100ms", "-f", "json"]);
+        Assert.Equal(0, await run.WaitForExitAsync());
+
+        using var json = JsonDocument.Parse(run.Stdout);
+        var r = json.RootElement.GetProperty("results")[0];
+        AssertIntact(r);
+        Assert.Equal(2 * 501, r.GetProperty("integrity").GetProperty("sent").GetInt64());
+        Assert.All(r.GetProperty("trials").EnumerateArray(), t => Assert.Equal(501, t.GetProperty("operations").GetInt64()));
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Theory]
+    [InlineData("fan-out")]
+    [InlineData("fan-in")]
+    public async Task A_worker_killed_mid_case_fails_the_case_naming_that_worker_and_its_signal(string shape)
+    {
+        await using var run = IpcKitProcess.Start(
+            ["bench", "-t", "unix", "--workers", "2", "--shape", shape, "--reference", "none", "--sizes", "64", "--trials", "1", "--duration", "60s", "-f", "json"]);
+        await run.WaitForStderrAsync($"unix: throughput, 64, {shape} ×2");
+        var workers = run.Workers();
+        Assert.Equal(2, workers.Count);
+        using (var victim = System.Diagnostics.Process.GetProcessById(workers[1]))
+        {
+            victim.Kill();
+        }
+
+        Assert.Equal(3, await run.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        using var json = JsonDocument.Parse(run.Stdout);
+        string error = json.RootElement.GetProperty("results")[0].GetProperty("error").GetString()!;
+        // The dead worker, not a live one's "transport failed": a peer set waits for the dead peer to be reaped.
+        Assert.Contains($"(pid {workers[1]}) died during the run", error, StringComparison.Ordinal);
+        Assert.Contains("SIGKILL", error, StringComparison.Ordinal);
+        await run.AssertNothingLeftAsync();
+    }
+
+    [Fact]
     public async Task Fan_in_over_anonymous_pipes_is_refused_with_the_reason()
     {
         var (code, _, stderr) = await IpcKitProcess.RunAsync("bench", "-t", "unix,anon-pipe", "--workers", "2", "--shape", "fan-in");

@@ -76,7 +76,13 @@ internal sealed class NetworkNamespace : IAsyncDisposable
     }
 
     /// <summary>Bytes this machine received over the link so far.</summary>
-    public long HostReceivedBytes() => long.Parse(File.ReadAllText($"/sys/class/net/{HostInterface}/statistics/rx_bytes").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    public long HostReceivedBytes() => Counter("rx_bytes");
+
+    /// <summary>Bytes this machine sent over the link so far.</summary>
+    public long HostSentBytes() => Counter("tx_bytes");
+
+    private long Counter(string name) =>
+        long.Parse(File.ReadAllText($"/sys/class/net/{HostInterface}/statistics/{name}").Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {

@@ -47,13 +47,7 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
     public async Task A_fixed_port_from_remote_bind_serves_each_worker_in_turn()
     {
         // For a firewall with one port open: both workloads' workers connect to the same port, one after the other.
-        int port;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
+        int port = FreeLoopbackPort();
         await using var run = IpcKitProcess.Start(["bench", "-t", "tcp", "--remote", "exec:env", "--remote-bind", $"127.0.0.1:{port}", "--sizes", "64", "--quick", "-f", "json", "--trials", "1"]);
         await ExpectExitAsync(run, 0);
         using var json = JsonDocument.Parse(run.Stdout);
@@ -240,13 +234,21 @@ public sealed class RemoteBenchTests(Xunit.Abstractions.ITestOutputHelper output
         }
     }
 
-    private static async Task ExpectExitAsync(IpcKitProcess run, int expected)
+    /// <summary>A loopback port that was free a moment ago (the kernel's choice for port 0).</summary>
+    internal static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    internal static async Task ExpectExitAsync(IpcKitProcess run, int expected)
     {
         int code = await run.WaitForExitAsync(RunTimeout);
         Assert.True(code == expected, $"ipckit exited with {code}, not {expected}.\nstdout:\n{run.Stdout}\nstderr:\n{run.Stderr}");
     }
 
-    private static void AssertNothingLost(JsonDocument json, int expectedCases)
+    internal static void AssertNothingLost(JsonDocument json, int expectedCases)
     {
         var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(expectedCases, results.Count);

@@ -73,6 +73,12 @@ internal static class VerdictText
                         string.Join(", ", references[ReferenceKind.Raw].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} its {t.Native.Name}")));
         }
 
+        if (line.Transports.Where(t => t.Floor is not null).ToList() is { Count: > 0 } floored)
+        {
+            details.Add("against the floor of a shared-memory round trip (a C flag ping-pong between two processes, p50 ÷ its, lower is better): " +
+                        string.Join(", ", floored.Select(t => $"{t.Transport} {Format.Ratio(t.Floor!.Ratio!.Median)} ({Format.Duration(t.Floor.P50Ns)})")));
+        }
+
         if (line.Failed.Count > 0)
         {
             details.Add($"not ranked (failed, or lost or corrupted messages): {string.Join(", ", line.Failed)}");

@@ -166,6 +166,13 @@ internal sealed record CaseResult
     public BareFigures? Bare { get; init; }
 
     /// <summary>
+    /// For a round trip over shared memory (mmf latency): the flag ping-pong floor measured after each trial
+    /// (<see cref="TrialResult.Floor"/>), its medians and the paired ratio; null otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NativeFigures? Floor { get; init; }
+
+    /// <summary>
     /// For the request result of an IpcKit transport: the same transport's raw byte round trip (latency workload, the
     /// smallest size of the run) from the same run, and the typed request's p50 over it: what MessagePack encoding and
     /// decoding add. Null when the run measured no latency case of that transport.
@@ -228,6 +235,13 @@ internal sealed record TrialResult
     /// <summary>The native twin's trial, run right after this one, with the ratio of this trial to it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public NativeTrial? Reference { get; init; }
+
+    /// <summary>
+    /// For a round trip over shared memory (mmf latency): a C flag ping-pong between two processes (ipckit-native
+    /// shm-flag), run right after the twin, with this trial's p50 over its p50: the floor of a shared-memory round trip.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NativeTrial? Floor { get; init; }
 }
 
 /// <summary>One trial of a native twin (ipckit-native), and this trial's ratio to it (see <see cref="NativeFigures.Ratio"/>).</summary>

@@ -6,12 +6,18 @@ namespace IpcKit.Coordinator.Running;
 
 /// <summary>
 /// The N peers of a --workers case (issue 15), seen by the trial runner as one: worker processes (or threads, for the
-/// in-process transports), each with a data connection of its own. Pairs give each peer a listener of its own; fan-in
-/// and fan-out have every peer connect to one listener, as clients of one server do. Peers start one at a time (so each
-/// accept is the peer just started, and inherited pipe handles go to one child only); their CPU counters are summed.
+/// in-process transports), each with a data connection of its own, started through the plan's launcher (on this machine,
+/// or on another host with --remote). Pairs give each peer a listener of its own; fan-in and fan-out have every peer
+/// connect to one listener, as clients of one server do, except with --remote: there each worker gets a cookie
+/// listener of its own, exactly as a single remote worker does (docs/remote.md), so a port open to the link admits one
+/// worker and closes. Peers start one at a time (so each accept is the peer just started, and inherited pipe handles go
+/// to one child only); their CPU counters are summed.
 /// </summary>
 internal sealed class PeerSet : IPeerSession
 {
+    /// <summary>How long a failure's explanation waits for a dead peer to be reaped.</summary>
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(2);
+
     private readonly IReadOnlyList<IPeerSession> _peers;
     private readonly IListener? _shared;
 
@@ -39,11 +45,12 @@ internal sealed class PeerSet : IPeerSession
     {
         // Unpinned: N peers on 2 CPUs is the point, and the scheduler shares the CPUs among them.
         var configure = new ConfigureMessage(c.PeerRole, "", 0, 0, -1);
+        var launcher = plan.Launcher;
         var peers = new List<IPeerSession>();
         IListener? shared = null;
         try
         {
-            if (c.Shape != WorkerShape.Pairs)
+            if (c.Shape != WorkerShape.Pairs && !launcher.IsRemote)
             {
                 try
                 {
@@ -63,7 +70,7 @@ internal sealed class PeerSet : IPeerSession
                         : await WorkerSession.StartOnAsync(c.Transport, shared, configure, cancellationToken)
                     : c.InProcess
                         ? await InProcessPeer.StartAsync(c.Transport, plan.EndpointFor(c.Transport, scratch), configure, cancellationToken)
-                        : await WorkerSession.StartAsync(c.Transport, plan.EndpointFor(c.Transport, scratch), configure, cancellationToken));
+                        : await WorkerSession.StartAsync(c.Transport, plan.EndpointFor(c.Transport, scratch), configure, launcher, cancellationToken));
             }
 
             return new PeerSet(peers, shared);
@@ -93,8 +100,17 @@ internal sealed class PeerSet : IPeerSession
     }
 
     /// <summary>Explains the failure through the peer that stopped, or else the first.</summary>
-    public Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null) =>
-        (_peers.FirstOrDefault(p => p.Exited.IsCompleted) ?? _peers[0]).ExplainFailureAsync(failure, hung);
+    public async Task<WorkerFailedException> ExplainFailureAsync(Exception failure, string? hung = null)
+    {
+        if (hung is null)
+        {
+            // A peer that died is reaped a moment after its connection fails: the failure would be laid at a live peer's
+            // door ("the transport failed") unless the dead one has that moment, as a single worker has (WorkerSession).
+            await Task.WhenAny(Task.WhenAny(_peers.Select(p => p.Exited)), Task.Delay(ExitGrace));
+        }
+
+        return await (_peers.FirstOrDefault(p => p.Exited.IsCompleted) ?? _peers[0]).ExplainFailureAsync(failure, hung);
+    }
 
     public ValueTask DisposeAsync() => new(DisposeAllAsync(_peers, _shared));
 

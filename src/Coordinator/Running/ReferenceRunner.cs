@@ -1,5 +1,6 @@
 using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Running;
 
@@ -38,8 +39,24 @@ internal sealed class ReferenceRunner(BenchPlan plan, NativeTool tool)
         var n = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
         c.PairLast(new NativeTrial(n.Operations, n.P50Ns, n.P99Ns, n.MessagesPerSecond, n.BytesPerSecond,
             n.Error is null ? NativeFigures.RatioOf(c.Case.Workload.Name, trial, n.P50Ns, n.MessagesPerSecond) : null) { Error = n.Error });
+        if (HasFloor(c.Case))
+        {
+            // The twin is a ring with its own waiting; the floor of a round trip through shared memory is two
+            // processes flipping a flag each, spinning. Measured the same way, right after, with the same placement.
+            var floor = await tool.MeasureAsync(nativeCase with { Mechanism = CaseStatistics.FloorMechanism, Capacity = null, ZeroCopy = false }, plan.CaseTimeout, cancellationToken);
+            c.PairLastFloor(new NativeTrial(floor.Operations, floor.P50Ns, floor.P99Ns, floor.MessagesPerSecond, floor.BytesPerSecond,
+                floor.Error is null ? NativeFigures.RatioOf("latency", trial, floor.P50Ns, 0) : null) { Error = floor.Error });
+        }
+
         return n.Error;
     }
+
+    /// <summary>
+    /// Whether a case is also set against the flag ping-pong floor: a round trip of a small message through shared
+    /// memory between processes (mmf latency up to 1 KiB), where the floor is the cost of two cache-line handovers.
+    /// </summary>
+    internal static bool HasFloor(PlannedCase c) =>
+        c.Workload.Name == "latency" && c.Size <= 1024 && c.Twin is "shm-spin" or "futex" or "futex-block";
 
     /// <summary>memcpy at each size the ring transports streamed, with source and destination warm in cache (one slot each).</summary>
     public async Task<IReadOnlyList<MemcpyFigure>?> MeasureMemcpyAsync(IReadOnlyList<CaseTrials> cases, IProgress<RunEvent> progress, CancellationToken cancellationToken)

@@ -30,6 +30,7 @@ internal static class CaseStatistics
             Cpu = trials.Count > 0 && trials.All(t => t.Cpu is not null) ? Sum([.. trials.Select(t => t.Cpu!)]) : null,
             Trials = trials,
             Reference = c.Case.Twin is { } twin ? Reference(twin, trials) : null,
+            Floor = Reference(FloorMechanism, trials, t => t.Floor),
             Error = c.Error,
             Workers = c.Case.Workers,
             Shape = c.Case.Workers is null ? null : Planning.Shapes.Name(c.Case.Shape),
@@ -50,9 +51,15 @@ internal static class CaseStatistics
     public const double SaturationShare = 0.9;
 
     /// <summary>The twin's figures as medians over its trials, and the per-pair ratios summarised.</summary>
-    public static NativeFigures? Reference(string mechanism, IReadOnlyList<TrialResult> trials)
+    /// <summary>The ipckit-native mechanism of the shared-memory floor (<see cref="TrialResult.Floor"/>).</summary>
+    public const string FloorMechanism = "shm-flag";
+
+    /// <param name="mechanism">The native mechanism.</param>
+    /// <param name="trials">The case's trials.</param>
+    /// <param name="select">Which native trial of each to summarise: the twin (the default) or the floor.</param>
+    public static NativeFigures? Reference(string mechanism, IReadOnlyList<TrialResult> trials, Func<TrialResult, NativeTrial?>? select = null)
     {
-        var paired = trials.Select(t => t.Reference).OfType<NativeTrial>().ToList();
+        var paired = trials.Select(select ?? (t => t.Reference)).OfType<NativeTrial>().ToList();
         if (paired.Count == 0)
         {
             return null;

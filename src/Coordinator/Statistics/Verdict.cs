@@ -24,7 +24,11 @@ internal enum Standing
 /// <param name="Figure">p50 in ns (latency, request) or messages per second (throughput): the median over trials.</param>
 /// <param name="Standing">Against the transport ranked just before it.</param>
 /// <param name="Native">Its native twin's ratio and label, when it has one.</param>
-internal sealed record Ranked(string Transport, double Figure, Standing Standing, Baseline? Native);
+internal sealed record Ranked(string Transport, double Figure, Standing Standing, Baseline? Native)
+{
+    /// <summary>For a round trip through shared memory: the row against the flag ping-pong floor (<see cref="CaseResult.Floor"/>).</summary>
+    public NativeFigures? Floor { get; init; }
+}
 
 /// <summary>How many times better one transport is than another, per pair of trials (trial i of each ran in round i).</summary>
 /// <param name="Better">The better one.</param>
@@ -131,7 +135,10 @@ internal sealed record Verdict(IReadOnlyList<VerdictLine> Lines)
                 standing = !apart ? Standing.Same : factor >= FarFactor ? Standing.FarBehind : Standing.Behind;
             }
 
-            ranked.Add((row, new Ranked(row.Result.Transport, Summary.Value(row, column)!.Value, standing, row.Baseline is { Ratio: not null } b ? b : null)));
+            ranked.Add((row, new Ranked(row.Result.Transport, Summary.Value(row, column)!.Value, standing, row.Baseline is { Ratio: not null } b ? b : null)
+            {
+                Floor = row.Result.Floor is { Ratio: not null, Error: null } floor ? floor : null,
+            }));
         }
 
         return ranked;

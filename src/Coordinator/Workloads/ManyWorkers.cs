@@ -93,7 +93,8 @@ internal static class ManyWorkers
     /// <summary>
     /// One producer feeds N sinks: bursts of messages to each connection in turn, each burst timed (per message) into
     /// that connection's histogram; the last burst of the budget ends each stream, and every sink's acknowledgement is
-    /// awaited before the clock stops.
+    /// awaited before the clock stops. With --iterations each sink gets the same share of the trial's count, as fan-in's
+    /// sources do.
     /// </summary>
     private static TrialMeasurement FanOut(TrialContext context)
     {
@@ -121,27 +122,29 @@ internal static class ManyWorkers
         long[] sent, out (long Received, long Lost, long Corrupted) ack)
     {
         int burst = Burst(message.Length);
+        long? each = budget.Iterations is { } n ? Math.Max(1, (n + connections.Count - 1) / connections.Count) : null;
         Array.Clear(sent);
         long start = Stopwatch.GetTimestamp();
         long total = 0;
         bool last = false;
         while (!last)
         {
-            // Decided once per round, so that every connection's stream ends in the same round.
-            last = budget.Iterations is { } n ? total + (long)burst * connections.Count >= n : !budget.More(total + 1, start);
+            // Decided once per round, so that every connection's stream ends in the same round (all have sent as many).
+            int take = each is { } share ? (int)Math.Min(burst, share - sent[0]) : burst;
+            last = each is { } count ? sent[0] + take >= count : !budget.More(total + 1, start);
             for (int k = 0; k < connections.Count; k++)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                for (int b = 0; b < burst; b++)
+                for (int b = 0; b < take; b++)
                 {
-                    uint flags = (sent[k] == 0 ? MessageStamp.FirstFlag : 0) | (last && b == burst - 1 ? MessageStamp.LastFlag : 0);
+                    uint flags = (sent[k] == 0 ? MessageStamp.FirstFlag : 0) | (last && b == take - 1 ? MessageStamp.LastFlag : 0);
                     MessageStamp.Stamp(message, (ulong)sent[k], flags, payloadSum);
                     connections[k].Send(message);
                     sent[k]++;
                 }
 
-                histograms?[k].RecordValue(Math.Clamp(ToNs(Stopwatch.GetTimestamp() - t0) / burst, 1, histograms[k].HighestTrackableValue));
-                total += burst;
+                histograms?[k].RecordValue(Math.Clamp(ToNs(Stopwatch.GetTimestamp() - t0) / take, 1, histograms[k].HighestTrackableValue));
+                total += take;
             }
         }
 
