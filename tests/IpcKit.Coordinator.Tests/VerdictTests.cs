@@ -2,6 +2,7 @@ using IpcKit.Coordinator.Commands;
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Exporters.Svg;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Running;
 using IpcKit.Coordinator.Statistics;
 
 namespace IpcKit.Coordinator.Tests;
@@ -108,17 +109,19 @@ public sealed class VerdictTests
     }
 
     [Fact]
-    public void Only_small_round_trips_over_a_native_ring_twin_get_a_floor()
+    public void Only_small_round_trips_over_a_native_ring_twin_on_two_CPUs_get_a_floor()
     {
         var transport = new IpcKit.Transports.SharedMemory.MmfTransport();
         var latency = new IpcKit.Coordinator.Workloads.LatencyWorkload();
         var throughput = new IpcKit.Coordinator.Workloads.ThroughputWorkload();
-        Assert.True(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "futex")));
-        Assert.True(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "shm-spin")));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 65536, "futex")));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, throughput, 64, "futex")));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "unix")));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, null)));
+        Assert.True(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "futex"), PinMode.Split));
+        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "futex"), PinMode.Same));
+        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "futex"), PinMode.None));
+        Assert.True(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "shm-spin"), PinMode.Split));
+        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 65536, "futex"), PinMode.Split));
+        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, throughput, 64, "futex"), PinMode.Split));
+        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "unix"), PinMode.Split));
+        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, null), PinMode.Split));
     }
 }
 

@@ -39,7 +39,7 @@ internal sealed class ReferenceRunner(BenchPlan plan, NativeTool tool)
         var n = await tool.MeasureAsync(nativeCase, plan.CaseTimeout, cancellationToken);
         c.PairLast(new NativeTrial(n.Operations, n.P50Ns, n.P99Ns, n.MessagesPerSecond, n.BytesPerSecond,
             n.Error is null ? NativeFigures.RatioOf(c.Case.Workload.Name, trial, n.P50Ns, n.MessagesPerSecond) : null) { Error = n.Error });
-        if (HasFloor(c.Case))
+        if (HasFloor(c.Case, plan.Pin))
         {
             // The twin is a ring with its own waiting; the floor of a round trip through shared memory is two
             // processes flipping a flag each, spinning. Measured the same way, right after, with the same placement.
@@ -54,9 +54,11 @@ internal sealed class ReferenceRunner(BenchPlan plan, NativeTool tool)
     /// <summary>
     /// Whether a case is also set against the flag ping-pong floor: a round trip of a small message through shared
     /// memory between processes (mmf latency up to 1 KiB), where the floor is the cost of two cache-line handovers.
+    /// Only with the two sides on two CPUs (--pin split): sharing one CPU, a spinning flag hands over once per time
+    /// slice, and a floor of milliseconds would say nothing.
     /// </summary>
-    internal static bool HasFloor(PlannedCase c) =>
-        c.Workload.Name == "latency" && c.Size <= 1024 && c.Twin is "shm-spin" or "futex" or "futex-block";
+    internal static bool HasFloor(PlannedCase c, PinMode pin) =>
+        pin == PinMode.Split && c.Workload.Name == "latency" && c.Size <= 1024 && c.Twin is "shm-spin" or "futex" or "futex-block";
 
     /// <summary>memcpy at each size the ring transports streamed, with source and destination warm in cache (one slot each).</summary>
     public async Task<IReadOnlyList<MemcpyFigure>?> MeasureMemcpyAsync(IReadOnlyList<CaseTrials> cases, IProgress<RunEvent> progress, CancellationToken cancellationToken)
