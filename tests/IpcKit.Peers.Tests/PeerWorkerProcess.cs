@@ -44,6 +44,10 @@ internal sealed class PeerWorkerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+
+        // Tests kill this worker on purpose; with the runtime's debugger pipes and diagnostics socket off it leaves
+        // nothing in $TMPDIR when they do (ipckit starts its own peer workers the same way).
+        info.Environment["DOTNET_EnableDiagnostics"] = "0";
         foreach (string a in args)
         {
             info.ArgumentList.Add(a);

@@ -72,10 +72,22 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     public bool HasExited => _run.Task.IsCompleted;
 
-    public static PeerProcess Start(string mode, string endpoint, IHandleInheritingListener? inheriting = null, IReadOnlyDictionary<string, string>? environment = null) =>
-        new(Cli.Wrap(System.IO.Path.Combine(AppContext.BaseDirectory, "IpcKit.TestPeer"))
+    /// <remarks>
+    /// Tests kill their peers on purpose; with the runtime's debugger pipes and diagnostics socket off
+    /// (DOTNET_EnableDiagnostics=0, unless the test sets it) a killed peer leaves nothing in $TMPDIR.
+    /// </remarks>
+    public static PeerProcess Start(string mode, string endpoint, IHandleInheritingListener? inheriting = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var variables = new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0" };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            variables[name] = value;
+        }
+
+        return new(Cli.Wrap(System.IO.Path.Combine(AppContext.BaseDirectory, "IpcKit.TestPeer"))
             .WithArguments([mode, endpoint])
-            .WithEnvironmentVariables((environment ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value)), inheriting);
+            .WithEnvironmentVariables(variables), inheriting);
+    }
 
     /// <summary>Waits for a line on the peer's stdout; fails with everything it printed when the line does not come.</summary>
     public async Task WaitForLineAsync(string expected, TimeSpan? timeout = null)
