@@ -27,6 +27,7 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
     private readonly TaskCompletionSource _closeInput = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _kill = new();
     private readonly CommandTask<CommandResult> _run;
+    private bool _killed;
 
     private IpcKitProcess(Command command)
     {
@@ -120,7 +121,11 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
         return found;
     }
 
-    public void Signal(int signal) => Assert.Equal(0, Kill(Pid, signal));
+    public void Signal(int signal)
+    {
+        _killed |= signal == 9;
+        Assert.Equal(0, Kill(Pid, signal));
+    }
 
     /// <summary>Asserts that no worker of this run still runs and that its scratch and pipe files are gone.</summary>
     public async Task AssertNothingLeftAsync()
@@ -200,15 +205,18 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
         _closeInput.TrySetResult();
         if (!_run.Task.IsCompleted)
         {
+            _killed = true;
             await _kill.CancelAsync(); // CliWrap kills ipckit's whole process tree
         }
 
         try
         {
             await _run.Task.WaitAsync(Deadline);
+            RemoveRuntimeFilesOfKilledRun();
         }
         catch (OperationCanceledException)
         {
+            RemoveRuntimeFilesOfKilledRun();
         }
 
         int[] workers;
@@ -223,6 +231,33 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
         }
 
         _kill.Dispose();
+    }
+
+    /// <summary>
+    /// A .NET process removes its debugger pipes (clr-debug-pipe-PID-*) and diagnostics socket (dotnet-diagnostic-PID-*)
+    /// from $TMPDIR as it exits, but not when SIGKILL ends it. When this test killed ipckit, they are this test's doing,
+    /// and go: only after the process has gone, and only those two kinds of file with its pid.
+    /// </summary>
+    private void RemoveRuntimeFilesOfKilledRun()
+    {
+        if (!_killed || !_run.Task.IsCompleted)
+        {
+            return;
+        }
+
+        foreach (string prefix in new[] { $"clr-debug-pipe-{Pid}-", $"dotnet-diagnostic-{Pid}-" })
+        {
+            foreach (string file in Directory.EnumerateFiles(Path.GetTempPath(), prefix + "*"))
+            {
+                try
+                {
+                    File.Delete(file);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+        }
     }
 
     [StructLayout(LayoutKind.Sequential)]
