@@ -239,9 +239,25 @@ public sealed class BenchTests : IDisposable
     [Fact]
     public async Task A_worker_exits_by_itself_when_its_coordinator_is_killed_and_the_next_run_sweeps_the_leftovers()
     {
+        // A TMPDIR of this test's own: any ipckit run sweeps the dead runs it finds in its TMPDIR, and a run of another
+        // test starting in between would sweep these leftovers before the run this test starts for it.
+        string temp = Directory.CreateTempSubdirectory("ipckit-sweep-test-").FullName;
+        try
+        {
+            await KillAndSweepAsync(temp);
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    private static async Task KillAndSweepAsync(string temp)
+    {
+        var environment = new Dictionary<string, string> { ["TMPDIR"] = temp };
         int coordinator;
         int worker;
-        await using (var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--progress", "json"]))
+        await using (var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "pipe", "--workload", "latency", "--sizes", "64", "--duration", "60s", "--progress", "json"], environment))
         {
             await WaitForTrialAsync(run, "pipe", "latency", 64);
             worker = Assert.Single(run.Workers());
@@ -251,12 +267,12 @@ public sealed class BenchTests : IDisposable
         }
 
         Assert.True(await IpcKitProcess.WaitForPidExitAsync(worker, TimeSpan.FromSeconds(10)), "the orphaned worker kept running");
-        Assert.NotEmpty(IpcKitProcess.LeftoversOf(coordinator)); // SIGKILL leaves the scratch directory and pipe file
+        Assert.NotEmpty(IpcKitProcess.LeftoversOf(coordinator, temp)); // SIGKILL leaves the scratch directory and pipe file
 
-        await using var next = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--iterations", "100"]);
+        await using var next = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--iterations", "100"], environment);
         Assert.Equal(0, await next.WaitForExitAsync());
         Assert.Contains("left by an ipckit run that no longer exists", next.Stderr, StringComparison.Ordinal);
-        Assert.Empty(IpcKitProcess.LeftoversOf(coordinator));
+        Assert.Empty(IpcKitProcess.LeftoversOf(coordinator, temp));
     }
 
     /// <summary>

@@ -27,10 +27,12 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
     private readonly TaskCompletionSource _closeInput = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _kill = new();
     private readonly CommandTask<CommandResult> _run;
+    private readonly string _temp;
     private bool _killed;
 
-    private IpcKitProcess(Command command)
+    private IpcKitProcess(Command command, string temp)
     {
+        _temp = temp;
         _run = command
             .WithStandardInputPipe(PipeSource.Create(async (_, cancellationToken) => await _closeInput.Task.WaitAsync(cancellationToken)))
             .WithStandardOutputPipe(PipeTarget.ToDelegate(l =>
@@ -71,7 +73,8 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
         new(Cli.Wrap("env")
             .WithArguments(["--default-signal=INT", Path.Combine(BinaryDirectory, "IpcKit.Coordinator"), .. args])
             .WithWorkingDirectory(workingDirectory ?? BinaryDirectory)
-            .WithEnvironmentVariables((environment ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value)));
+            .WithEnvironmentVariables((environment ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, string? (e) => e.Value)),
+            environment?.GetValueOrDefault("TMPDIR") ?? Path.GetTempPath());
 
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
@@ -145,9 +148,11 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
     }
 
     /// <summary>Files a coordinator with this pid may create: its scratch directory and named-pipe sockets.</summary>
-    public static IReadOnlyList<string> LeftoversOf(int pid) =>
+    /// <param name="pid">The coordinator's pid.</param>
+    /// <param name="temp">The TMPDIR it ran with; by default this process's.</param>
+    public static IReadOnlyList<string> LeftoversOf(int pid, string? temp = null) =>
     [
-        .. Directory.EnumerateFileSystemEntries(Path.GetTempPath())
+        .. Directory.EnumerateFileSystemEntries(temp ?? Path.GetTempPath())
             .Where(p => Path.GetFileName(p).StartsWith($"ipckit-{pid}-", StringComparison.Ordinal)
                         || Path.GetFileName(p).StartsWith($"CoreFxPipe_ipckit-{pid}-", StringComparison.Ordinal)),
         .. Directory.Exists("/dev/shm")
@@ -240,14 +245,14 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
     /// </summary>
     private void RemoveRuntimeFilesOfKilledRun()
     {
-        if (!_killed || !_run.Task.IsCompleted)
+        if (!_killed || !_run.Task.IsCompleted || !Directory.Exists(_temp))
         {
             return;
         }
 
         foreach (string prefix in new[] { $"clr-debug-pipe-{Pid}-", $"dotnet-diagnostic-{Pid}-" })
         {
-            foreach (string file in Directory.EnumerateFiles(Path.GetTempPath(), prefix + "*"))
+            foreach (string file in Directory.EnumerateFiles(_temp, prefix + "*"))
             {
                 try
                 {
