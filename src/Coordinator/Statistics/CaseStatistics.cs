@@ -50,10 +50,10 @@ internal static class CaseStatistics
     /// </summary>
     public const double SaturationShare = 0.9;
 
-    /// <summary>The twin's figures as medians over its trials, and the per-pair ratios summarised.</summary>
     /// <summary>The ipckit-native mechanism of the shared-memory floor (<see cref="TrialResult.Floor"/>).</summary>
     public const string FloorMechanism = "shm-flag";
 
+    /// <summary>The twin's (or the floor's) figures as medians over its trials, and the per-pair ratios summarised.</summary>
     /// <param name="mechanism">The native mechanism.</param>
     /// <param name="trials">The case's trials.</param>
     /// <param name="select">Which native trial of each to summarise: the twin (the default) or the floor.</param>
