@@ -38,44 +38,27 @@ internal static class BareRatios
             {
                 // An IpcKit transport carrying typed orders: set it against its own raw round trip (issue 18's
                 // "typed request at most 1.2× the bare 64 B round trip").
-                return Raw(r.Transport) is { } raw
-                    ? r with
-                    {
-                        Raw = new BareFigures
-                        {
-                            Transport = raw.Transport,
-                            MessageSize = raw.MessageSize,
-                            P50Ns = P50(raw),
-                            P99Ns = raw.Latency?.P99Ns ?? 0,
-                            Ratio = Paired(r, raw, (t, b) => Ratio(t.Latency?.P50Ns, b.Latency?.P50Ns), Ratio(P50(r), P50(raw))),
-                            CpuRatio = Paired(r, raw,
-                                (t, b) => Ratio(Summary.CpuPerOp(t.Cpu, t.Operations), Summary.CpuPerOp(b.Cpu, b.Operations)),
-                                Ratio(Summary.CpuPerOp(r.Cpu, r.Operations), Summary.CpuPerOp(raw.Cpu, raw.Operations))),
-                        },
-                    }
-                    : r;
+                return Raw(r.Transport) is { } raw ? r with { Raw = Against(r, raw) with { MessageSize = raw.MessageSize } } : r;
             }
 
-            if ((Bare(carrier, r.MessageSize) ?? Bare("unix", r.MessageSize)) is not { } bare)
-            {
-                return r;
-            }
-
-            return r with
-            {
-                Bare = new BareFigures
-                {
-                    Transport = bare.Transport,
-                    P50Ns = P50(bare),
-                    P99Ns = bare.Latency?.P99Ns ?? 0,
-                    Ratio = Paired(r, bare, (t, b) => Ratio(t.Latency?.P50Ns, b.Latency?.P50Ns), Ratio(P50(r), P50(bare))),
-                    CpuRatio = Paired(r, bare,
-                        (t, b) => Ratio(Summary.CpuPerOp(t.Cpu, t.Operations), Summary.CpuPerOp(b.Cpu, b.Operations)),
-                        Ratio(Summary.CpuPerOp(r.Cpu, r.Operations), Summary.CpuPerOp(bare.Cpu, bare.Operations))),
-                },
-            };
+            return (Bare(carrier, r.MessageSize) ?? Bare("unix", r.MessageSize)) is { } bare ? r with { Bare = Against(r, bare) } : r;
         })];
     }
+
+    /// <summary>
+    /// <paramref name="r"/>'s p50 and CPU time per operation over <paramref name="under"/>'s, per pair of trials of the
+    /// same round, with <paramref name="under"/>'s own figures.
+    /// </summary>
+    private static BareFigures Against(CaseResult r, CaseResult under) => new()
+    {
+        Transport = under.Transport,
+        P50Ns = P50(under),
+        P99Ns = under.Latency?.P99Ns ?? 0,
+        Ratio = Paired(r, under, (t, b) => Ratio(t.Latency?.P50Ns, b.Latency?.P50Ns), Ratio(P50(r), P50(under))),
+        CpuRatio = Paired(r, under,
+            (t, b) => Ratio(Summary.CpuPerOp(t.Cpu, t.Operations), Summary.CpuPerOp(b.Cpu, b.Operations)),
+            Ratio(Summary.CpuPerOp(r.Cpu, r.Operations), Summary.CpuPerOp(under.Cpu, under.Operations))),
+    };
 
     private static long P50(CaseResult r) => (long)(r.P50?.Median ?? r.Latency?.P50Ns ?? 0);
 
