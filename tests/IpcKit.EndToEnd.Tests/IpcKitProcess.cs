@@ -217,12 +217,12 @@ internal sealed partial class IpcKitProcess : IAsyncDisposable
         try
         {
             await _run.Task.WaitAsync(Deadline);
-            RemoveRuntimeFilesOfKilledRun();
         }
         catch (OperationCanceledException)
         {
-            RemoveRuntimeFilesOfKilledRun();
         }
+
+        RemoveRuntimeFilesOfKilledRun();
 
         int[] workers;
         lock (_workers)
