@@ -62,7 +62,9 @@ public sealed class RemoteWorkersTests(Xunit.Abstractions.ITestOutputHelper outp
         int port = RemoteBenchTests.FreeLoopbackPort();
         await using var run = IpcKitProcess.Start(
             ["bench", "-t", "tcp", "--remote", "exec:env", "--remote-bind", $"127.0.0.1:{port}", "--workers", "2", "--shape", "fan-in", "--sizes", "64",
-             "--trials", "2", "--duration", "200ms", "--warmup", "100ms", "-f", "json"]);
+             "--trials", "2", "--duration", "6s", "--warmup", "100ms", "-f", "json"]);
+        // Each trial measures for 3 s, so both workers still run when their children are read just after the line
+        // (with 100 ms trials they had sometimes finished already: "it has 1 children").
         await run.WaitForStderrAsync("fan-in ×2 (trial 1)");
         // Through exec:env each worker is this ipckit's own `ipckit worker`, not the local worker binary.
         var workers = run.Workers();
