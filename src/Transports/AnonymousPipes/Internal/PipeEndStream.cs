@@ -1,0 +1,176 @@
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
+using IpcKit.Transports.Internal;
+using Microsoft.Win32.SafeHandles;
+
+namespace IpcKit.Transports.AnonymousPipes.Internal;
+
+/// <summary>
+/// One end of an anonymous pipe whose blocking reads and writes are single <c>read(2)</c>/<c>write(2)</c> calls on its
+/// descriptor; everything else (the async calls, disposal) is the <see cref="PipeStream"/> it wraps.
+/// </summary>
+/// <remarks>
+/// Why hand-written: on Linux, <see cref="PipeStream"/> reads and writes an anonymous pipe through a
+/// <see cref="System.Net.Sockets.Socket"/> built over the descriptor (Socket.Receive → SocketPal → SystemNative_Read
+/// → read), and with <c>--pin same</c> that managed layering was most of what a 64 B round trip cost beyond the native
+/// C twin's bare read/write (issue 18: 1.21× the twin). No library offers a plain blocking descriptor stream for a pipe,
+/// so the blocking path here is the syscall itself. The async calls stay with <see cref="PipeStream"/>: they wait in
+/// the runtime's epoll loop, so that cancelling, aborting or disposing ends a pending async read as before.
+/// Once an async call has run, the runtime may have made the descriptor non-blocking; a blocking call that then gets
+/// EAGAIN hands over to <see cref="PipeStream"/>, which waits for it correctly. The descriptor is held
+/// (<see cref="SafeHandle.DangerousAddRef"/>) across each call, so a concurrent dispose cannot close it under a read,
+/// and a disposed stream fails with <see cref="ObjectDisposedException"/> as the <see cref="PipeStream"/> did.
+/// </remarks>
+internal sealed class PipeEndStream : Stream
+{
+    private readonly PipeStream _pipe;
+    private readonly SafePipeHandle _handle;
+
+    public PipeEndStream(PipeStream pipe)
+    {
+        _pipe = pipe;
+        _handle = pipe.SafePipeHandle;
+    }
+
+    public override bool CanRead => _pipe.CanRead;
+
+    public override bool CanWrite => _pipe.CanWrite;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override unsafe int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        bool held = false;
+        try
+        {
+            _handle.DangerousAddRef(ref held);
+            int fd = (int)_handle.DangerousGetHandle();
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    nint n = Libc.Read(fd, p, buffer.Length);
+                    if (n >= 0)
+                    {
+                        return (int)n;
+                    }
+
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Libc.ErrnoWouldBlock)
+                    {
+                        break;
+                    }
+
+                    if (errno != Libc.ErrnoInterrupted)
+                    {
+                        throw Libc.IoError("read from the pipe", errno);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (held)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+
+        // Non-blocking since an async call ran: let the PipeStream wait for data.
+        return _pipe.Read(buffer);
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override unsafe void Write(ReadOnlySpan<byte> buffer)
+    {
+        int written = 0;
+        bool held = false;
+        try
+        {
+            _handle.DangerousAddRef(ref held);
+            int fd = (int)_handle.DangerousGetHandle();
+            fixed (byte* p = buffer)
+            {
+                while (written < buffer.Length)
+                {
+                    nint n = Libc.Write(fd, p + written, buffer.Length - written);
+                    if (n >= 0)
+                    {
+                        written += (int)n;
+                        continue;
+                    }
+
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Libc.ErrnoWouldBlock)
+                    {
+                        break;
+                    }
+
+                    if (errno != Libc.ErrnoInterrupted)
+                    {
+                        throw Libc.IoError("write to the pipe", errno);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (held)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+
+        if (written < buffer.Length)
+        {
+            // Non-blocking since an async call ran, and the pipe is full: let the PipeStream wait for room.
+            _pipe.Write(buffer[written..]);
+        }
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _pipe.ReadAsync(buffer, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        _pipe.ReadAsync(buffer, offset, count, cancellationToken);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _pipe.WriteAsync(buffer, cancellationToken);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        _pipe.WriteAsync(buffer, offset, count, cancellationToken);
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _pipe.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
