@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using IpcKit.Transports.Framing;
@@ -11,8 +10,9 @@ namespace IpcKit.Transports.Connections;
 /// </summary>
 /// <remarks>
 /// Receiving reads as much as the kernel has into one pooled buffer and hands out slices of it, so a burst of small
-/// messages costs one read syscall and no allocation; frames are cut with <see cref="LengthPrefixFramer.TryReadFrame"/>,
-/// the function the framer tests check at every truncation. A receive cancelled while a read is in flight leaves that
+/// messages costs one read syscall and no allocation; frames are cut with <see cref="LengthPrefixFramer.TryReadHeader"/>,
+/// the header rule of <see cref="LengthPrefixFramer.TryReadFrame"/> (which the framer tests check at every truncation),
+/// applied to the one contiguous buffer. A receive cancelled while a read is in flight leaves that
 /// read running as <see cref="_pendingFill"/>; the next receive adopts its bytes, so cancellation never loses data.
 /// </remarks>
 internal sealed class FramedStreamConnection : IConnection
@@ -284,13 +284,14 @@ internal sealed class FramedStreamConnection : IConnection
     /// </summary>
     private bool TryTakeFrame(out ReadOnlyMemory<byte>? frame)
     {
-        var buffered = _received.BufferedSequence;
-        long before = buffered.Length;
-        bool complete;
-        ReadOnlySequence<byte> payload;
+        // The buffer is one array, so the frame is cut from a span with the framer's header function: the same
+        // rule as LengthPrefixFramer.TryReadFrame, without building a ReadOnlySequence on every receive.
+        var buffered = _received.Buffered;
+        bool header;
+        int length;
         try
         {
-            complete = LengthPrefixFramer.TryReadFrame(ref buffered, MaxMessageSize, out payload);
+            header = LengthPrefixFramer.TryReadHeader(buffered, MaxMessageSize, out length);
         }
         catch (ProtocolViolationException)
         {
@@ -299,11 +300,9 @@ internal sealed class FramedStreamConnection : IConnection
             throw;
         }
 
-        if (complete)
+        if (header && buffered.Length - LengthPrefixFramer.HeaderSize >= length)
         {
-            // The buffer is one array, so the payload is one segment of it.
-            frame = payload.First;
-            _received.Skip((int)(before - buffered.Length));
+            frame = _received.Take(LengthPrefixFramer.HeaderSize, length);
             return true;
         }
 

@@ -36,9 +36,6 @@ internal sealed class ReceiveBuffer
     /// <summary>Bytes the array holds: what the connection costs now.</summary>
     public int Size => _array.Length;
 
-    /// <summary>The same bytes as a sequence, for the framer.</summary>
-    public ReadOnlySequence<byte> BufferedSequence => new(_array, Start, End - Start);
-
     /// <summary>Hands out <paramref name="length"/> bytes at <paramref name="offset"/> from the start, and drops everything up to their end.</summary>
     public ReadOnlyMemory<byte> Take(int offset, int length)
     {
