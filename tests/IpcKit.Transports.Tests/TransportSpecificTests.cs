@@ -218,4 +218,30 @@ public sealed class AnonymousPipeSpecificTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new AnonymousPipes.AnonymousPipeTransport(new() { PipeBufferSize = -1 }));
     }
+
+    [Fact]
+    public async Task The_blocking_calls_still_wait_for_data_and_room_after_async_calls_made_the_descriptors_non_blocking()
+    {
+        // The blocking calls are plain read/write on the descriptors; an async call lets the runtime make them
+        // non-blocking, and then a blocking call must still wait (not fail with EAGAIN) for data, or for room in a full pipe.
+        var transport = new AnonymousPipes.AnonymousPipeTransport();
+        await using var listener = await transport.ListenAsync(Endpoint.Parse("anon-pipe://")).Within();
+        var accept = listener.AcceptAsync().AsTask();
+        await using var client = await transport.ConnectAsync(listener.Endpoint).Within();
+        await using var server = (await accept.Within())!;
+
+        await server.SendAsync(new byte[] { 1 }).Within();
+        Assert.Equal(1, (await client.ReceiveAsync().Within())!.Value.Span[0]);
+        var waiting = Task.Run(() => client.Receive()?.ToArray());
+        await server.SendAsync(new byte[] { 2, 3 }).Within();
+        Assert.Equal(new byte[] { 2, 3 }, await waiting.Within());
+
+        await client.SendAsync(new byte[] { 4 }).Within();
+        Assert.Equal(4, (await server.ReceiveAsync().Within())!.Value.Span[0]);
+        byte[] large = new byte[3 << 20]; // three times the pipe's buffer: the writer must wait for room
+        new Random(18).NextBytes(large);
+        var sending = Task.Run(() => client.Send(large));
+        Assert.Equal(large, (await server.ReceiveAsync().Within())!.Value.ToArray());
+        await sending.Within();
+    }
 }
