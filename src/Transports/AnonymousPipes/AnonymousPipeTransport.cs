@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Pipes;
-using IpcKit.Transports.AnonymousPipes.Internal;
 using IpcKit.Transports.Connections;
 using IpcKit.Transports.Internal;
 
@@ -102,8 +101,8 @@ public sealed class AnonymousPipeTransport : ITransport
         // In a child, the inherited descriptors are ours to own. In the process that created them (tests, a
         // thread playing the child), the listener owns them: take duplicates, then let the listener close its copies,
         // exactly as it would once a child had started.
-        var input = new PipeEndStream(new AnonymousPipeClientStream(PipeDirection.In, Adopt(read, local is not null, endpoint)));
-        var output = new PipeEndStream(new AnonymousPipeClientStream(PipeDirection.Out, Adopt(write, local is not null, endpoint)));
+        var input = new PipeEndStream(new AnonymousPipeClientStream(PipeDirection.In, Adopt(read, local is not null, endpoint)), isSocket: false);
+        var output = new PipeEndStream(new AnonymousPipeClientStream(PipeDirection.Out, Adopt(write, local is not null, endpoint)), isSocket: false);
         local?.DisposeLocalCopyOfClientHandles();
         return ValueTask.FromResult<IConnection>(new FramedStreamConnection(endpoint, input, output, _options.MaxMessageSize));
     }
@@ -167,7 +166,7 @@ public sealed class AnonymousPipeTransport : ITransport
             {
                 // The server ends become the connection; the listener no longer closes them.
                 return new FramedStreamConnection(
-                    Endpoint, new PipeEndStream(_fromChild), new PipeEndStream(_toChild), _maxMessageSize, onDispose: DisposeLocalCopyOfClientHandles);
+                    Endpoint, new PipeEndStream(_fromChild, isSocket: false), new PipeEndStream(_toChild, isSocket: false), _maxMessageSize, onDispose: DisposeLocalCopyOfClientHandles);
             }
 
             await _disposed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

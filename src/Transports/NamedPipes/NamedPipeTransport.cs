@@ -72,7 +72,8 @@ public sealed class NamedPipeTransport : ITransport
             {
                 // Connect(timeout) is not dependable on Linux while the server is busy; try in short slices under our own deadline.
                 await client.ConnectAsync(250, deadline.Token).ConfigureAwait(false);
-                return new FramedStreamConnection(endpoint, client, client, _options.MaxMessageSize);
+                var stream = new PipeEndStream(client, isSocket: true);
+                return new FramedStreamConnection(endpoint, stream, stream, _options.MaxMessageSize);
             }
             catch (Exception e) when (e is TimeoutException or IOException)
             {
@@ -217,7 +218,8 @@ public sealed class NamedPipeTransport : ITransport
                     }
                 }
 
-                return new FramedStreamConnection(Endpoint, server, server, _options.MaxMessageSize);
+                var stream = new PipeEndStream(server, isSocket: true);
+                return new FramedStreamConnection(Endpoint, stream, stream, _options.MaxMessageSize);
             }
         }
 

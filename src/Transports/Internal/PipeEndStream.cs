@@ -1,35 +1,44 @@
 using System.IO.Pipes;
 using System.Runtime.InteropServices;
-using IpcKit.Transports.Internal;
 using Microsoft.Win32.SafeHandles;
 
-namespace IpcKit.Transports.AnonymousPipes.Internal;
+namespace IpcKit.Transports.Internal;
 
 /// <summary>
-/// One end of an anonymous pipe whose blocking reads and writes are single <c>read(2)</c>/<c>write(2)</c> calls on its
-/// descriptor; everything else (the async calls, disposal) is the <see cref="PipeStream"/> it wraps.
+/// A connected <see cref="PipeStream"/> (an anonymous pipe end, or a named pipe, which on Linux is a Unix domain socket)
+/// whose blocking reads and writes are single <c>read(2)</c>/<c>write(2)</c> calls on its descriptor; everything else
+/// (the async calls, disposal) is the <see cref="PipeStream"/> it wraps.
 /// </summary>
 /// <remarks>
-/// Why hand-written: on Linux, <see cref="PipeStream"/> reads and writes an anonymous pipe through a
-/// <see cref="System.Net.Sockets.Socket"/> built over the descriptor (Socket.Receive → SocketPal → SystemNative_Read
-/// → read), and with <c>--pin same</c> that managed layering was most of what a 64 B round trip cost beyond the native
-/// C twin's bare read/write (issue 18: 1.21× the twin). No library offers a plain blocking descriptor stream for a pipe,
-/// so the blocking path here is the syscall itself. The async calls stay with <see cref="PipeStream"/>: they wait in
-/// the runtime's epoll loop, so that cancelling, aborting or disposing ends a pending async read as before.
-/// Once an async call has run, the runtime may have made the descriptor non-blocking; a blocking call that then gets
-/// EAGAIN hands over to <see cref="PipeStream"/>, which waits for it correctly. The descriptor is held
-/// (<see cref="SafeHandle.DangerousAddRef"/>) across each call, so a concurrent dispose cannot close it under a read,
-/// and a disposed stream fails with <see cref="ObjectDisposedException"/> as the <see cref="PipeStream"/> did.
+/// Why hand-written: on Linux, <see cref="PipeStream"/> reads and writes both kinds of pipe through a
+/// <see cref="System.Net.Sockets.Socket"/> over the descriptor (Socket.Receive → SocketPal → SystemNative_Read/Receive
+/// → the syscall), and with <c>--pin same</c> that managed layering was most of what a 64 B round trip cost beyond the
+/// native C twin's bare read/write (issue 18: 1.21× the twin for anon-pipe, 1.13× for pipe). No library offers a plain
+/// blocking descriptor stream, so the blocking path here is the syscall itself. The async calls stay with
+/// <see cref="PipeStream"/>: they wait in the runtime's epoll loop, so that cancelling, aborting or disposing ends a
+/// pending async read as before. Once an async call has run, the runtime may have made the descriptor non-blocking; a
+/// blocking call that then gets EAGAIN hands over to <see cref="PipeStream"/>, which waits for it correctly. The
+/// descriptor is held (<see cref="SafeHandle.DangerousAddRef"/>) across each call, so a concurrent dispose cannot close
+/// it under a read, and a disposed stream fails with <see cref="ObjectDisposedException"/> as the <see cref="PipeStream"/> did.
+/// Because that hold also defers the close, disposing a socket shuts it down first (what the runtime's Socket does for a
+/// blocked call): a read blocked in another thread then returns, as it did before. A pipe cannot be shut down; a read
+/// blocked on one ends when the peer writes or closes, as before.
 /// </remarks>
 internal sealed class PipeEndStream : Stream
 {
     private readonly PipeStream _pipe;
     private readonly SafePipeHandle _handle;
 
-    public PipeEndStream(PipeStream pipe)
+    private readonly bool _isSocket;
+    private volatile bool _disposed;
+
+    /// <param name="pipe">The connected pipe; this stream owns it.</param>
+    /// <param name="isSocket">True for a named pipe (a Unix domain socket on Linux), false for an anonymous pipe end.</param>
+    public PipeEndStream(PipeStream pipe, bool isSocket)
     {
         _pipe = pipe;
         _handle = pipe.SafePipeHandle;
+        _isSocket = isSocket;
     }
 
     public override bool CanRead => _pipe.CanRead;
@@ -65,9 +74,16 @@ internal sealed class PipeEndStream : Stream
                 while (true)
                 {
                     nint n = Libc.Read(fd, p, buffer.Length);
-                    if (n >= 0)
+                    if (n > 0)
                     {
                         return (int)n;
+                    }
+
+                    if (n == 0)
+                    {
+                        // The end of stream a dispose's shutdown makes is this side's doing, not the peer's.
+                        ObjectDisposedException.ThrowIf(_disposed, this);
+                        return 0;
                     }
 
                     int errno = Marshal.GetLastPInvokeError();
@@ -168,6 +184,12 @@ internal sealed class PipeEndStream : Stream
     {
         if (disposing)
         {
+            _disposed = true;
+            if (_isSocket)
+            {
+                Libc.TryShutdown(_handle);
+            }
+
             _pipe.Dispose();
         }
 
