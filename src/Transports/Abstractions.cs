@@ -70,7 +70,9 @@ public interface IHandleInheritingListener : IListener
 /// the connection. It stays valid until the next receive call on this connection, or until the connection is disposed,
 /// whichever comes first; copy what you need to keep. This is what lets receiving allocate nothing per message.</para>
 /// <para><b>Ends.</b> A clean close by the peer at a message boundary makes receive return <see langword="null"/>.
-/// A peer that vanishes, or closes in the middle of a message, raises <see cref="ConnectionClosedException"/>.</para>
+/// A peer that vanishes, or closes in the middle of a message, raises <see cref="ConnectionClosedException"/>. So does a
+/// receive that this side's <see cref="Abort"/> or dispose ends, even one already waiting on another thread: null always
+/// means the peer's clean close.</para>
 /// </remarks>
 public interface IConnection : IAsyncDisposable, IDisposable
 {
@@ -93,7 +95,7 @@ public interface IConnection : IAsyncDisposable, IDisposable
     /// nothing: bytes that arrive afterwards are kept for the next receive.
     /// </summary>
     /// <exception cref="ProtocolViolationException">The peer broke the wire format (for example <see cref="FrameTooLargeException"/>).</exception>
-    /// <exception cref="ConnectionClosedException">The peer vanished or closed in the middle of a message.</exception>
+    /// <exception cref="ConnectionClosedException">The peer vanished or closed in the middle of a message, or this side aborted or disposed the connection.</exception>
     ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Sends one message, blocking the calling thread. Meant for a dedicated thread on a latency-critical path.</summary>

@@ -20,11 +20,11 @@ namespace IpcKit.Transports;
 /// <para><b>Threading.</b> A claim holds the connection's send side, exactly like a <see cref="IConnection.Send(ReadOnlySpan{byte})"/>
 /// in progress: other sends (and claims) on the connection wait until it is committed or abandoned, so keep the
 /// stretch between claim and commit short. Receives go on meanwhile.</para>
-/// <para><b>Size.</b> A message of up to <see cref="MaxClaimLength"/> bytes (a quarter of the ring, less a 4-byte
-/// header) is claimed in place. A larger one, up to <see cref="IConnection.MaxMessageSize"/>, still works: the claim
+/// <para><b>Size.</b> A message of up to <see cref="MaxClaimLength"/> bytes (a quarter of the ring, less 12 bytes:
+/// the record's 4-byte header and the 8 bytes kept free after it for the next header) is claimed in place. A larger one, up to <see cref="IConnection.MaxMessageSize"/>, still works: the claim
 /// hands out a pooled staging buffer instead (<see cref="SendClaim.InPlace"/> is false) and commit copies it into
 /// the ring in pieces, as <see cref="IConnection.Send(ReadOnlySpan{byte})"/> would. Size the ring (<c>capacity=</c>)
-/// to at least four times your largest message plus 8 bytes to write every message in place.</para>
+/// to at least four times your largest message plus 16 bytes to write every message in place.</para>
 /// <para><b>Close.</b> Nothing of a claimed message is visible to the peer before commit, so abandoning it, or a
 /// connection aborted or disposed meanwhile, never leaves half a message behind. A commit on a connection that has
 /// been aborted or disposed publishes nothing and throws <see cref="ConnectionClosedException"/>. Dispose the
@@ -33,7 +33,7 @@ namespace IpcKit.Transports;
 /// </remarks>
 public interface IZeroCopySender
 {
-    /// <summary>The largest message a claim writes in place, in bytes: a quarter of the ring less its 4-byte record header, at most <see cref="IConnection.MaxMessageSize"/>.</summary>
+    /// <summary>The largest message a claim writes in place, in bytes: a quarter of the ring less 12 bytes, at most <see cref="IConnection.MaxMessageSize"/>.</summary>
     int MaxClaimLength { get; }
 
     /// <summary>

@@ -34,8 +34,8 @@ public sealed class BenchPlanTests
     [Theory]
     [InlineData(64, 4 << 20)]               // at least the transports' 4 MiB default
     [InlineData(65536, 4 << 20)]
-    [InlineData((1 << 20) - 8, 4 << 20)]    // a record of 1 MiB fills a quarter of 4 MiB exactly
-    [InlineData((1 << 20) - 3, 8 << 20)]    // one byte more, padded to 8: needs the next power of two
+    [InlineData((1 << 20) - 16, 4 << 20)]   // a record of 1 MiB - 8 and the 8 bytes kept free after it fill a quarter of 4 MiB
+    [InlineData((1 << 20) - 11, 8 << 20)]   // one byte more, padded to 8: needs the next power of two
     [InlineData(1 << 20, 8 << 20)]
     [InlineData(3 << 20, 16 << 20)]
     [InlineData(64 << 20, 16 << 20)]        // at most 16 MiB: larger messages stream through in pieces

@@ -15,15 +15,24 @@ public sealed unsafe class RingWrapTests
     private const long Capacity = 4096;
 
     [Theory]
-    [InlineData(500, 1020)]  // whole records of up to a quarter of the ring: most leave a tail too short and pad
-    [InlineData(1021, 3000)] // larger than a whole record: pieces that wrap at the end
-    [InlineData(1, 3000)]    // both, mixed
-    public void A_ring_kept_full_by_a_slow_reader_never_overwrites_what_it_has_not_read(int minSize, int maxSize)
+    [InlineData(500, 1020, false)]  // whole records of up to a quarter of the ring: most leave a tail too short and pad
+    [InlineData(1021, 3000, false)] // larger than a whole record: pieces that wrap at the end
+    [InlineData(1, 3000, false)]    // both, mixed
+    [InlineData(0, 40, true)]       // small records (empty ones too) over a data area that starts full of stale bytes
+    [InlineData(1, 3000, true)]
+    public void A_ring_kept_full_by_a_slow_reader_never_overwrites_what_it_has_not_read(int minSize, int maxSize, bool staleData)
     {
         byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)(RingLayout.ControlSize + Capacity), 4096);
         try
         {
             NativeMemory.Clear(memory, (nuint)(RingLayout.ControlSize + Capacity));
+            if (staleData)
+            {
+                // The reader finds records by their headers (RingLayout): only the first header word may be relied on
+                // to be zero, and stale bytes that look like headers everywhere else must never be taken for records.
+                new Span<byte>(memory + RingLayout.ControlSize + RingLayout.Terminator, (int)(Capacity - RingLayout.Terminator)).Fill(0x21);
+            }
+
             var writer = new RingWriter(memory, memory + RingLayout.ControlSize, Capacity, processPrivate: true);
             using var reader = new RingReader(memory, memory + RingLayout.ControlSize, Capacity, 1 << 20, processPrivate: true);
             var sizes = new Random(minSize * 31 + maxSize);
@@ -111,6 +120,74 @@ public sealed unsafe class RingWrapTests
             }
 
             Assert.True(got.Span.SequenceEqual(large));
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+    }
+
+    [Fact]
+    public void A_reader_that_has_caught_up_finds_nothing_however_stale_the_bytes_where_the_next_record_goes()
+    {
+        byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)(RingLayout.ControlSize + Capacity), 4096);
+        try
+        {
+            NativeMemory.Clear(memory, (nuint)(RingLayout.ControlSize + Capacity));
+            // Only the first header word is zero: every other byte looks like the header of a huge whole message.
+            new Span<byte>(memory + RingLayout.ControlSize + RingLayout.Terminator, (int)(Capacity - RingLayout.Terminator)).Fill(0x21);
+            var writer = new RingWriter(memory, memory + RingLayout.ControlSize, Capacity, processPrivate: true);
+            using var reader = new RingReader(memory, memory + RingLayout.ControlSize, Capacity, 1 << 20, processPrivate: true);
+            var sizes = new Random(12);
+            for (int i = 0; i < 2000; i++) // many laps: records of every alignment, paddings, and pieces that wrap
+            {
+                byte[] message = Message(i, sizes.Next(0, 3000));
+                bool written = false;
+                ReadOnlyMemory<byte> got = default;
+                for (bool read = false; !read;)
+                {
+                    written = written || writer.TryWrite(message);
+                    read = reader.TryRead(out got);
+                }
+
+                Assert.True(written);
+                Assert.True(got.Span.SequenceEqual(message), $"message {i} ({message.Length} bytes) arrived as {Describe(got.Span)}");
+                Assert.False(reader.TryRead(out var extra), $"after message {i} the reader found a record nobody wrote ({extra.Length} bytes)");
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+    }
+
+    [Fact]
+    public void A_claim_given_up_before_the_end_of_the_ring_publishes_nothing_and_the_next_message_arrives_whole()
+    {
+        byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)(RingLayout.ControlSize + Capacity), 4096);
+        try
+        {
+            NativeMemory.Clear(memory, (nuint)(RingLayout.ControlSize + Capacity));
+            var writer = new RingWriter(memory, memory + RingLayout.ControlSize, Capacity, processPrivate: true);
+            using var reader = new RingReader(memory, memory + RingLayout.ControlSize, Capacity, 1 << 20, processPrivate: true);
+
+            // Move the write position near the end, so the next claim of 1000 bytes skips to the start.
+            for (int i = 0; i < 4; i++) // 4 records of 1008 bytes: 64 left before the end
+            {
+                Assert.True(writer.TryWrite(Message(i, 1000)));
+                Assert.True(reader.TryRead(out _));
+            }
+
+            Assert.True(writer.TryClaim(1000, out byte* payload));
+            Assert.True(payload == memory + RingLayout.ControlSize + 4, "a claim that does not fit before the end starts over at offset 0");
+            new Span<byte>(payload, 1000).Fill(0x5A);
+            Assert.False(reader.TryRead(out _)); // given up: never published, the padding neither
+
+            byte[] next = Message(7, 1000);
+            Assert.True(writer.TryWrite(next));
+            Assert.True(reader.TryRead(out var got));
+            Assert.True(got.Span.SequenceEqual(next));
+            Assert.False(reader.TryRead(out _));
         }
         finally
         {

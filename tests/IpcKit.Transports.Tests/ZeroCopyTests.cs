@@ -38,7 +38,7 @@ public abstract class ZeroCopyConformanceTests : TransportTestBase
     {
         var (server, client) = await ConnectPairAsync();
         var sender = (IZeroCopySender)client;
-        Assert.Equal((Capacity / 4) - 4, sender.MaxClaimLength);
+        Assert.Equal((Capacity / 4) - 12, sender.MaxClaimLength);
         long position = 0; // where the next record starts, as the ring counts it
         for (int target = 0; target < Capacity; target += 8)
         {

@@ -150,12 +150,12 @@ internal sealed record BenchPlan(
 
     /// <summary>
     /// The smallest power of two that carries <paramref name="largestMessage"/> whole (a quarter of the ring holds its
-    /// record: 4-byte header, padded to 8), so that it is written once and received in place; at least
+    /// record, 4-byte header and padding to 8, and the 8 bytes the ring keeps free after a record), so that it is written once and received in place; at least
     /// <see cref="MinDefaultRingCapacity"/>, at most <see cref="MaxDefaultRingCapacity"/> (larger messages stream through in pieces).
     /// </summary>
     public static long RingCapacityFor(int largestMessage)
     {
-        long need = 4 * (((long)largestMessage + 4 + 7) & ~7L);
+        long need = 4 * ((((long)largestMessage + 4 + 7) & ~7L) + 8);
         return Math.Clamp((long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(need, 1)), MinDefaultRingCapacity, MaxDefaultRingCapacity);
     }
 

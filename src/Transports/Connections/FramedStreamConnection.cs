@@ -331,10 +331,20 @@ internal sealed class FramedStreamConnection : IConnection
         }
     }
 
-    /// <summary>At end of stream: true (the caller returns null) when it fell between frames; otherwise a typed error.</summary>
+    /// <summary>
+    /// At end of stream: true (the caller returns null) when the peer closed between frames; otherwise a typed error.
+    /// This side's abort or dispose, closing the stream under a read in flight, often wakes that read with end of stream
+    /// rather than an error: that end is this side's doing, not the peer's clean close, so it is the same error as when
+    /// the read fails.
+    /// </summary>
     private bool EndOfStream()
     {
         _core.SignalClosed();
+        if (_core.IsStopped)
+        {
+            throw _core.LocallyClosed("receive");
+        }
+
         var buffered = _received.Buffered;
         if (buffered.IsEmpty)
         {

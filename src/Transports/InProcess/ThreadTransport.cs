@@ -106,6 +106,9 @@ public sealed class ThreadTransport : IInProcessTransport
             _capacity = capacity;
             _base = (byte*)NativeMemory.AlignedAlloc((nuint)(4096 + (2 * capacity)), 4096);
             NativeMemory.Clear(_base, (nuint)controlBytes);
+            // A ring needs only its first header word zeroed (RingLayout); the rest is written before it is read.
+            NativeMemory.Clear(_base + 4096, (nuint)RingLayout.Terminator);
+            NativeMemory.Clear(_base + 4096 + capacity, (nuint)RingLayout.Terminator);
         }
 
         /// <summary>Side 0 sends on ring 0 and receives on ring 1; side 1 the other way round.</summary>

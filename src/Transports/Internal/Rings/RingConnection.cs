@@ -43,7 +43,7 @@ internal sealed partial class RingConnection : IConnection
         _tx = new RingWriter(rings.SendControl, rings.SendData, rings.Capacity, rings.ProcessPrivate);
         _rx = new RingReader(rings.ReceiveControl, rings.ReceiveData, rings.Capacity, maxMessageSize, rings.ProcessPrivate);
         _txWaiter = new RingWaiter(rings.Wait, _tx.ReadPositionWord, _tx.WaitingFlag, _tx.ConsumerGoneFlag, rings.Peer, rings.ProcessPrivate, _core);
-        _rxWaiter = new RingWaiter(rings.Wait, _rx.WritePositionWord, _rx.WaitingFlag, _rx.ProducerClosedFlag, rings.Peer, rings.ProcessPrivate, _core);
+        _rxWaiter = new RingWaiter(rings.Wait, _rx.WritePositionWord, _rx.WaitingFlag, _rx.ProducerClosedFlag, rings.Peer, rings.ProcessPrivate, _core, _rx);
         _txAsync = new BackgroundWaiter(_txWaiter, "ipckit ring send wait");
         _rxAsync = new BackgroundWaiter(_rxWaiter, "ipckit ring receive wait");
     }

@@ -21,7 +21,6 @@ internal sealed unsafe class RingReader : IDisposable
     private readonly InPlaceMemory _inPlace = new();
     private long _read;
     private long _published;
-    private long _cachedWrite;
     private byte[] _assembly = [];
     private int _assembled;
     private int _total = -1; // length of the large message being assembled; -1 when none is
@@ -40,7 +39,6 @@ internal sealed unsafe class RingReader : IDisposable
             (uint*)(control + RingLayout.ConsumerBarriers), processPrivate);
 
         _read = _published = (long)Volatile.Read(ref *ReadPositionWord);
-        _cachedWrite = (long)Volatile.Read(ref *WritePositionWord);
     }
 
     public ulong* WritePositionWord => (ulong*)(_control + RingLayout.WritePosition);
@@ -56,6 +54,9 @@ internal sealed unsafe class RingReader : IDisposable
 
     /// <summary>The write position at which the ring looked empty: what to wait on.</summary>
     public ulong ObservedWrite => (ulong)_read;
+
+    /// <summary>The header word of the next record, <see cref="RingLayout.Empty"/> until the producer publishes it: what a caught-up reader polls.</summary>
+    public uint* NextHeader => (uint*)(_data + (_read & _mask));
 
     /// <summary>True once giving space back has gone fence-free (the producer fences for both sides before it sleeps).</summary>
     public bool FenceFree => _publisher.FenceFree;
@@ -92,28 +93,24 @@ internal sealed unsafe class RingReader : IDisposable
         Release();
         while (true)
         {
-            if (_read == _cachedWrite)
+            long offset = _read & _mask;
+            byte* p = _data + offset;
+            // Acquire: a header that is there brings its record's bytes with it (RingWriter stores it last).
+            uint header = Volatile.Read(ref *(uint*)p);
+            if (header == RingLayout.Empty)
             {
-                _cachedWrite = (long)Volatile.Read(ref *WritePositionWord);
-                if (_read == _cachedWrite)
+                // Everything taken must be given back before the caller sleeps, or a producer waiting for exactly
+                // that space would sleep as well.
+                if (_read != _published)
                 {
-                    // Everything taken must be given back before the caller sleeps, or a producer waiting for exactly
-                    // that space would sleep as well.
-                    if (_read != _published)
-                    {
-                        PublishRead();
-                    }
-
-                    message = default;
-                    return false;
+                    PublishRead();
                 }
+
+                message = default;
+                return false;
             }
 
-            long offset = _read & _mask;
             long toEnd = _capacity - offset;
-            long available = Math.Min(_cachedWrite - _read, toEnd);
-            byte* p = _data + offset;
-            uint header = *(uint*)p;
             uint kind = header & RingLayout.KindMask;
             int length = (int)(header & RingLayout.LengthMask);
             if (kind == RingLayout.Padding)
@@ -130,13 +127,13 @@ internal sealed unsafe class RingReader : IDisposable
                     throw new FrameTooLargeException(length, _maxMessageSize);
                 }
 
-                Check(record <= available, header);
+                Check(record <= toEnd, header);
                 _read += record;
                 message = _inPlace.Point(p + 4, length);
                 return true;
             }
 
-            if (TakePiece(kind, length, p, available, header))
+            if (TakePiece(kind, length, p, toEnd, header))
             {
                 message = new ReadOnlyMemory<byte>(_assembly, 0, _total);
                 _total = -1;
@@ -151,10 +148,10 @@ internal sealed unsafe class RingReader : IDisposable
         _assembly = [];
     }
 
-    private bool TakePiece(uint kind, int length, byte* p, long available, uint header)
+    private bool TakePiece(uint kind, int length, byte* p, long toEnd, uint header)
     {
         long record = RingLayout.Align(8 + (long)length);
-        Check(record <= available, header);
+        Check(record <= toEnd, header);
         if (kind == RingLayout.Start && _total < 0)
         {
             int total = (int)Math.Min(*(uint*)(p + 4), int.MaxValue);

@@ -41,6 +41,7 @@ internal sealed unsafe class RingWaiter
     private readonly ProcessIdentity? _peer;
     private readonly bool _processPrivate;
     private readonly ConnectionCore _stop;
+    private readonly RingReader? _records;
 
     /// <param name="mode">How to wait.</param>
     /// <param name="word">The other side's position.</param>
@@ -49,8 +50,14 @@ internal sealed unsafe class RingWaiter
     /// <param name="peer">The peer process, checked between slices; null when it is this process.</param>
     /// <param name="processPrivate">Whether the memory is private to this process (a cheaper futex).</param>
     /// <param name="stop">This side's abort/dispose flag.</param>
-    public RingWaiter(RingWait mode, ulong* word, uint* waitingFlag, uint* peerClosed, ProcessIdentity? peer, bool processPrivate, ConnectionCore stop)
+    /// <param name="records">
+    /// For a consumer: its reader, whose next header word is polled instead of <paramref name="word"/> (the write
+    /// position), so a spinning consumer watches the cache line the next record lands in (see <see cref="RingLayout"/>).
+    /// The futex sleep stays on the write position, which the producer stores after the header.
+    /// </param>
+    public RingWaiter(RingWait mode, ulong* word, uint* waitingFlag, uint* peerClosed, ProcessIdentity? peer, bool processPrivate, ConnectionCore stop, RingReader? records = null)
     {
+        _records = records;
         _mode = mode;
         _word = word;
         _waitingFlag = waitingFlag;
@@ -119,16 +126,21 @@ internal sealed unsafe class RingWaiter
                 nextCheck = now + s_sliceTicks;
                 if (_peer is { } peer && !peer.IsAlive())
                 {
-                    // Data published before the peer died is still good: report the death only on an unchanged word.
-                    return Volatile.Read(ref *_word) != observed ? WaitOutcome.Changed : WaitOutcome.PeerDead;
+                    // Data published before the peer died is still good: report the death only when nothing came.
+                    return Moved(observed) ? WaitOutcome.Changed : WaitOutcome.PeerDead;
                 }
             }
         }
     }
 
+    /// <summary>Whether the other side moved: a record is there to read (consumer), or the word left <paramref name="observed"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private bool Moved(ulong observed) =>
+        _records is { } records ? Volatile.Read(ref *records.NextHeader) != RingLayout.Empty : Volatile.Read(ref *_word) != observed;
+
     private WaitOutcome? Poll(ulong observed, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref *_word) != observed)
+        if (Moved(observed))
         {
             return WaitOutcome.Changed;
         }
@@ -150,12 +162,15 @@ internal sealed unsafe class RingWaiter
     {
         // Announce, fence, re-check, sleep: paired with the fence after the other side's position store (or standing
         // in for it, see RingFence), so either it sees our flag and wakes us, or we see its new position here and do
-        // not sleep. Should the barrier fail, a missed wakeup costs at most a millisecond.
+        // not sleep. Should the barrier fail, a missed wakeup costs at most a millisecond. The word is read before the
+        // re-check: a consumer re-checks the next header, which the producer stores before the write position, so a
+        // record published after this read moves the word away from the value the futex sleeps on.
         Volatile.Write(ref *_waitingFlag, 1u);
         bool fenced = RingFence.BeforeSleep(_processPrivate);
+        uint current = (uint)Volatile.Read(ref *_word);
         if (Poll(observed, cancellationToken) is null)
         {
-            Libc.FutexWait((uint*)_word, (uint)observed, fenced ? timeoutMs : 1, _processPrivate);
+            Libc.FutexWait((uint*)_word, current, fenced ? timeoutMs : 1, _processPrivate);
         }
 
         Volatile.Write(ref *_waitingFlag, 0u);

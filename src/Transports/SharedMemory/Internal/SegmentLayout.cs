@@ -8,7 +8,7 @@ namespace IpcKit.Transports.SharedMemory.Internal;
 /// </summary>
 internal static class SegmentLayout
 {
-    public const uint Version = 2;
+    public const uint Version = 3;
 
     // The common header.
     public const int Magic = 0;        // u64
