@@ -24,4 +24,6 @@ public sealed class MmfBlockTransportTests : MmfTransportTests
 public sealed class MmfSpinTransportTests : MmfTransportTests
 {
     protected override RingWait Wait => RingWait.Spin;
+
+    protected override bool ReceiveSleepsInKernel => false;
 }

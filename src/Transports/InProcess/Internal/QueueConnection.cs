@@ -133,7 +133,10 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
     {
         if (_core.MarkDisposed() == ConnectionCore.Open)
         {
+            // The peer drains what was sent, then sees the end; a receive of ours still waiting fails (as a socket's
+            // would when its descriptor is closed), and so do the peer's later sends, which nobody would read.
             outgoing.Complete();
+            incoming.Fail();
             _core.SignalClosed();
         }
     }
@@ -190,6 +193,6 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
     private ConnectionClosedException Closing(string operation)
     {
         _core.SignalClosed();
-        return _core.IsStopped ? _core.LocallyClosed(operation) : new ConnectionClosedException($"The connection to {_core.Name} was aborted by the peer.");
+        return _core.IsStopped ? _core.LocallyClosed(operation) : new ConnectionClosedException($"The connection to {_core.Name} was closed by the peer (aborted, or disposed while this side was still sending).");
     }
 }
