@@ -16,11 +16,6 @@ public abstract partial class TransportConformanceTests
     [InlineData("disposed")]
     public async Task A_receive_blocked_on_another_thread_fails_with_a_typed_error_every_time_this_side_stops_it(string how)
     {
-        if (!StoppingWakesAReadInFlight)
-        {
-            return;
-        }
-
         for (int round = 0; round < RaceRounds; round++)
         {
             var (server, client) = await ConnectPairAsync();
@@ -46,11 +41,6 @@ public abstract partial class ByteStreamConformanceTests
     [Fact]
     public async Task Abort_fails_a_pending_ReceiveAsync_with_a_typed_error_every_time()
     {
-        if (!StoppingWakesAReadInFlight)
-        {
-            return;
-        }
-
         for (int round = 0; round < RaceRounds; round++)
         {
             var (server, client) = await ConnectPairAsync();
@@ -69,14 +59,6 @@ public abstract partial class ByteStreamConformanceTests
 
 public abstract partial class TransportConformanceTests
 {
-    /// <summary>
-    /// Whether this side's abort and dispose end a receive whose read is in flight. Anonymous pipes do not yet, so they
-    /// override this: a read() blocked on a pipe is not woken by closing the pipe, and with such a read in flight their
-    /// Abort() does not return: .NET's own AnonymousPipeServerStream.Dispose hangs with a read in flight (dotnet/runtime#81663
-    /// reports it for a write).
-    /// </summary>
-    protected virtual bool StoppingWakesAReadInFlight => true;
-
     /// <summary>Whether a receive with nothing to read sleeps in the kernel; a spinning ring receive never does, so the race tests cannot wait for it to.</summary>
     protected virtual bool ReceiveSleepsInKernel => true;
 }

@@ -15,8 +15,6 @@ public sealed class AnonymousPipeTransportTests : ByteStreamConformanceTests
 {
     protected override bool SupportsManyClients => false;
 
-    protected override bool StoppingWakesAReadInFlight => false;
-
     protected override ITransport CreateTransport(int maxMessageSize = 0) =>
         new AnonymousPipeTransport(maxMessageSize > 0 ? new() { MaxMessageSize = maxMessageSize } : null);
 }

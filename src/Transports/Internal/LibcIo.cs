@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace IpcKit.Transports.Internal;
 
 /// <summary>
-/// Plain <c>read(2)</c>, <c>write(2)</c> and <c>shutdown(2)</c> on a descriptor, for the blocking path of pipes
+/// Plain <c>read(2)</c>, <c>write(2)</c>, <c>shutdown(2)</c> and a pipe reader's wake-up on a descriptor, for the blocking path of pipes
 /// (Internal/PipeEndStream.cs says why .NET's own layers are not used there).
 /// </summary>
 internal static partial class Libc
@@ -37,6 +37,48 @@ internal static partial class Libc
             if (held)
             {
                 socket.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
+    /// <summary>
+    /// Wakes a read blocked on the read end <paramref name="readEnd"/> of a pipe by writing one byte into that pipe,
+    /// through a write end of its own opened at /proc/self/fd (Linux opens a pipe's /proc entry like a FIFO, in either
+    /// direction). A pipe has no shutdown(2), and closing the read end does not wake a read already blocked on it. The
+    /// byte is only ever seen by a read of a stream being disposed, which discards it. Best effort, never blocks.
+    /// </summary>
+    internal static void TryWakePipeReader(SafeHandle readEnd)
+    {
+        bool held = false;
+        try
+        {
+            readEnd.DangerousAddRef(ref held);
+            int fd = Open($"/proc/self/fd/{(int)readEnd.DangerousGetHandle()}", 0x1 /* O_WRONLY */ | 0x800 /* O_NONBLOCK */ | 0x80000 /* O_CLOEXEC */);
+            if (fd >= 0)
+            {
+                byte wake = 0;
+                unsafe
+                {
+                    _ = Write(fd, &wake, 1); // EAGAIN when the pipe is full: then no read is blocked on it
+                }
+
+                _ = Close(fd);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (held)
+            {
+                readEnd.DangerousRelease();
             }
         }
     }

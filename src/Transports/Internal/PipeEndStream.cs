@@ -21,8 +21,9 @@ namespace IpcKit.Transports.Internal;
 /// descriptor is held (<see cref="SafeHandle.DangerousAddRef"/>) across each call, so a concurrent dispose cannot close
 /// it under a read, and a disposed stream fails with <see cref="ObjectDisposedException"/> as the <see cref="PipeStream"/> did.
 /// Because that hold also defers the close, disposing a socket shuts it down first (what the runtime's Socket does for a
-/// blocked call): a read blocked in another thread then returns, as it did before. A pipe cannot be shut down; a read
-/// blocked on one ends when the peer writes or closes, as before.
+/// blocked call): a read blocked in another thread then returns, as it did before. A pipe cannot be shut down, so
+/// disposing a read end writes one byte into its own pipe instead (<see cref="Libc.TryWakePipeReader"/>): the blocked
+/// read returns it, sees the stream disposed, and fails.
 /// </remarks>
 internal sealed class PipeEndStream : Stream
 {
@@ -76,6 +77,8 @@ internal sealed class PipeEndStream : Stream
                     nint n = Libc.Read(fd, p, buffer.Length);
                     if (n > 0)
                     {
+                        // What a read that a dispose woke returns is the dispose's wake-up byte, not the peer's data.
+                        ObjectDisposedException.ThrowIf(_disposed, this);
                         return (int)n;
                     }
 
@@ -188,6 +191,10 @@ internal sealed class PipeEndStream : Stream
             if (_isSocket)
             {
                 Libc.TryShutdown(_handle);
+            }
+            else if (_pipe.CanRead)
+            {
+                Libc.TryWakePipeReader(_handle);
             }
 
             _pipe.Dispose();
