@@ -101,8 +101,8 @@ public sealed class AnonymousPipeTransport : ITransport
         // In a child, the inherited descriptors are ours to own. In the process that created them (tests, a
         // thread playing the child), the listener owns them: take duplicates, then let the listener close its copies,
         // exactly as it would once a child had started.
-        var input = new PipeEndStream(new AnonymousPipeClientStream(PipeDirection.In, Adopt(read, local is not null, endpoint)), isSocket: false);
-        var output = new PipeEndStream(new AnonymousPipeClientStream(PipeDirection.Out, Adopt(write, local is not null, endpoint)), isSocket: false);
+        var input = DescriptorStream.OverPipe(new AnonymousPipeClientStream(PipeDirection.In, Adopt(read, local is not null, endpoint)), isSocket: false);
+        var output = DescriptorStream.OverPipe(new AnonymousPipeClientStream(PipeDirection.Out, Adopt(write, local is not null, endpoint)), isSocket: false);
         local?.DisposeLocalCopyOfClientHandles();
         return ValueTask.FromResult<IConnection>(new FramedStreamConnection(endpoint, input, output, _options.MaxMessageSize));
     }
@@ -166,7 +166,7 @@ public sealed class AnonymousPipeTransport : ITransport
             {
                 // The server ends become the connection; the listener no longer closes them.
                 return new FramedStreamConnection(
-                    Endpoint, new PipeEndStream(_fromChild, isSocket: false), new PipeEndStream(_toChild, isSocket: false), _maxMessageSize, onDispose: DisposeLocalCopyOfClientHandles);
+                    Endpoint, DescriptorStream.OverPipe(_fromChild, isSocket: false), DescriptorStream.OverPipe(_toChild, isSocket: false), _maxMessageSize, onDispose: DisposeLocalCopyOfClientHandles);
             }
 
             await _disposed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

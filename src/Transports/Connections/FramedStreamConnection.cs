@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using IpcKit.Transports.Framing;
+using IpcKit.Transports.Internal;
 
 namespace IpcKit.Transports.Connections;
 
@@ -49,7 +50,8 @@ internal sealed class FramedStreamConnection : IConnection
     /// <summary>A connection over a connected stream socket, which it owns.</summary>
     internal static FramedStreamConnection OverSocket(Endpoint endpoint, Socket socket, int maxMessageSize)
     {
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        // Blocking receives and sends are one read(2)/write(2) on the descriptor (Internal/DescriptorStream.cs says why).
+        var stream = new DescriptorStream(new NetworkStream(socket, ownsSocket: true), socket.SafeHandle, isSocket: true);
         return new FramedStreamConnection(endpoint, stream, stream, maxMessageSize, socket);
     }
 

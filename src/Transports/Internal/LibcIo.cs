@@ -4,7 +4,7 @@ namespace IpcKit.Transports.Internal;
 
 /// <summary>
 /// Plain <c>read(2)</c>, <c>write(2)</c>, <c>shutdown(2)</c> and a pipe reader's wake-up on a descriptor, for the blocking path of pipes
-/// (Internal/PipeEndStream.cs says why .NET's own layers are not used there).
+/// (Internal/DescriptorStream.cs says why .NET's own layers are not used there).
 /// </summary>
 internal static partial class Libc
 {

@@ -72,7 +72,7 @@ public sealed class NamedPipeTransport : ITransport
             {
                 // Connect(timeout) is not dependable on Linux while the server is busy; try in short slices under our own deadline.
                 await client.ConnectAsync(250, deadline.Token).ConfigureAwait(false);
-                var stream = new PipeEndStream(client, isSocket: true);
+                var stream = DescriptorStream.OverPipe(client, isSocket: true);
                 return new FramedStreamConnection(endpoint, stream, stream, _options.MaxMessageSize);
             }
             catch (Exception e) when (e is TimeoutException or IOException)
@@ -218,7 +218,7 @@ public sealed class NamedPipeTransport : ITransport
                     }
                 }
 
-                var stream = new PipeEndStream(server, isSocket: true);
+                var stream = DescriptorStream.OverPipe(server, isSocket: true);
                 return new FramedStreamConnection(Endpoint, stream, stream, _options.MaxMessageSize);
             }
         }

@@ -1,50 +1,53 @@
-using System.IO.Pipes;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace IpcKit.Transports.Internal;
 
 /// <summary>
-/// A connected <see cref="PipeStream"/> (an anonymous pipe end, or a named pipe, which on Linux is a Unix domain socket)
-/// whose blocking reads and writes are single <c>read(2)</c>/<c>write(2)</c> calls on its descriptor; everything else
-/// (the async calls, disposal) is the <see cref="PipeStream"/> it wraps.
+/// A connected stream over a descriptor (an anonymous pipe end; a named pipe, which on Linux is a Unix domain socket; a
+/// Unix or TCP socket's <see cref="System.Net.Sockets.NetworkStream"/>) whose blocking reads and writes are single
+/// <c>read(2)</c>/<c>write(2)</c> calls on the descriptor; everything else (the async calls, disposal) is the stream it wraps.
 /// </summary>
 /// <remarks>
-/// Why hand-written: on Linux, <see cref="PipeStream"/> reads and writes both kinds of pipe through a
+/// Why hand-written: on Linux, <see cref="System.IO.Pipes.PipeStream"/> reads and writes both kinds of pipe through a
 /// <see cref="System.Net.Sockets.Socket"/> over the descriptor (Socket.Receive → SocketPal → SystemNative_Read/Receive
-/// → the syscall), and with <c>--pin same</c> that managed layering was most of what a 64 B round trip cost beyond the
-/// native C twin's bare read/write (issue 18: 1.21× the twin for anon-pipe, 1.13× for pipe). No library offers a plain
-/// blocking descriptor stream, so the blocking path here is the syscall itself. The async calls stay with
-/// <see cref="PipeStream"/>: they wait in the runtime's epoll loop, so that cancelling, aborting or disposing ends a
-/// pending async read as before. Once an async call has run, the runtime may have made the descriptor non-blocking; a
-/// blocking call that then gets EAGAIN hands over to <see cref="PipeStream"/>, which waits for it correctly. The
+/// → the syscall), as <see cref="System.Net.Sockets.NetworkStream"/> does for sockets, and with <c>--pin same</c> that
+/// managed layering was most of what a 64 B round trip cost beyond the native C twin's bare read/write (issue 18: 1.21×
+/// the twin for anon-pipe, 1.13× for pipe, 1.12× for unix). No library offers a plain blocking descriptor stream, so the
+/// blocking path here is the syscall itself. The async calls stay with the wrapped stream: they wait in the runtime's
+/// epoll loop, so that cancelling, aborting or disposing ends a pending async read as before. Once an async call has
+/// run, the runtime may have made the descriptor non-blocking; a blocking call that then gets EAGAIN hands over to the
+/// wrapped stream, which waits for it correctly. The
 /// descriptor is held (<see cref="SafeHandle.DangerousAddRef"/>) across each call, so a concurrent dispose cannot close
-/// it under a read, and a disposed stream fails with <see cref="ObjectDisposedException"/> as the <see cref="PipeStream"/> did.
+/// it under a read, and a disposed stream fails with <see cref="ObjectDisposedException"/> as the wrapped stream did.
 /// Because that hold also defers the close, disposing a socket shuts it down first (what the runtime's Socket does for a
 /// blocked call): a read blocked in another thread then returns, as it did before. A pipe cannot be shut down, so
 /// disposing a read end writes one byte into its own pipe instead (<see cref="Libc.TryWakePipeReader"/>): the blocked
 /// read returns it, sees the stream disposed, and fails.
 /// </remarks>
-internal sealed class PipeEndStream : Stream
+internal sealed class DescriptorStream : Stream
 {
-    private readonly PipeStream _pipe;
-    private readonly SafePipeHandle _handle;
+    private readonly Stream _inner;
+    private readonly SafeHandle _handle;
 
     private readonly bool _isSocket;
     private volatile bool _disposed;
 
-    /// <param name="pipe">The connected pipe; this stream owns it.</param>
-    /// <param name="isSocket">True for a named pipe (a Unix domain socket on Linux), false for an anonymous pipe end.</param>
-    public PipeEndStream(PipeStream pipe, bool isSocket)
+    /// <param name="stream">The connected stream; this stream owns it.</param>
+    /// <param name="descriptor">Its descriptor.</param>
+    /// <param name="isSocket">True for a socket (a named pipe is a Unix domain socket on Linux), false for an anonymous pipe end.</param>
+    public DescriptorStream(Stream stream, SafeHandle descriptor, bool isSocket)
     {
-        _pipe = pipe;
-        _handle = pipe.SafePipeHandle;
+        _inner = stream;
+        _handle = descriptor;
         _isSocket = isSocket;
     }
 
-    public override bool CanRead => _pipe.CanRead;
+    /// <summary>Over an anonymous pipe end, or a named pipe (which on Linux is a Unix domain socket).</summary>
+    public static DescriptorStream OverPipe(System.IO.Pipes.PipeStream pipe, bool isSocket) => new(pipe, pipe.SafePipeHandle, isSocket);
 
-    public override bool CanWrite => _pipe.CanWrite;
+    public override bool CanRead => _inner.CanRead;
+
+    public override bool CanWrite => _inner.CanWrite;
 
     public override bool CanSeek => false;
 
@@ -97,7 +100,7 @@ internal sealed class PipeEndStream : Stream
 
                     if (errno != Libc.ErrnoInterrupted)
                     {
-                        throw Libc.IoError("read from the pipe", errno);
+                        throw Libc.IoError(_isSocket ? "read from the socket" : "read from the pipe", errno);
                     }
                 }
             }
@@ -110,8 +113,8 @@ internal sealed class PipeEndStream : Stream
             }
         }
 
-        // Non-blocking since an async call ran: let the PipeStream wait for data.
-        return _pipe.Read(buffer);
+        // Non-blocking since an async call ran: let the wrapped stream wait for data.
+        return _inner.Read(buffer);
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -143,7 +146,7 @@ internal sealed class PipeEndStream : Stream
 
                     if (errno != Libc.ErrnoInterrupted)
                     {
-                        throw Libc.IoError("write to the pipe", errno);
+                        throw Libc.IoError(_isSocket ? "write to the socket" : "write to the pipe", errno);
                     }
                 }
             }
@@ -158,22 +161,22 @@ internal sealed class PipeEndStream : Stream
 
         if (written < buffer.Length)
         {
-            // Non-blocking since an async call ran, and the pipe is full: let the PipeStream wait for room.
-            _pipe.Write(buffer[written..]);
+            // Non-blocking since an async call ran, and the buffer is full: let the wrapped stream wait for room.
+            _inner.Write(buffer[written..]);
         }
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _pipe.ReadAsync(buffer, cancellationToken);
+        _inner.ReadAsync(buffer, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _pipe.ReadAsync(buffer, offset, count, cancellationToken);
+        _inner.ReadAsync(buffer, offset, count, cancellationToken);
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _pipe.WriteAsync(buffer, cancellationToken);
+        _inner.WriteAsync(buffer, cancellationToken);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _pipe.WriteAsync(buffer, offset, count, cancellationToken);
+        _inner.WriteAsync(buffer, offset, count, cancellationToken);
 
     public override void Flush()
     {
@@ -192,12 +195,12 @@ internal sealed class PipeEndStream : Stream
             {
                 Libc.TryShutdown(_handle);
             }
-            else if (_pipe.CanRead)
+            else if (_inner.CanRead)
             {
                 Libc.TryWakePipeReader(_handle);
             }
 
-            _pipe.Dispose();
+            _inner.Dispose();
         }
 
         base.Dispose(disposing);
