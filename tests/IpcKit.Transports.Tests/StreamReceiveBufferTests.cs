@@ -63,5 +63,48 @@ public sealed class StreamReceiveBufferTests : IDisposable
         Assert.Equal(0, ((FramedStreamConnection)server).CompactedBytes);
     }
 
+    [Theory]
+    [InlineData("unix")]
+    [InlineData("anon-pipe")]
+    public async Task A_stream_of_1_MiB_messages_grows_the_buffer_once_and_a_small_message_gives_it_back(string scheme)
+    {
+        ITransport transport = scheme == "unix" ? new UnixSocketTransport() : new AnonymousPipeTransport();
+        await using var listener = await transport.ListenAsync(transport.CreateEphemeralEndpoint(_scratch.Path)).Within();
+        var accept = listener.AcceptAsync().AsTask();
+        await using var client = await transport.ConnectAsync(listener.Endpoint).Within();
+        await using var server = (await accept.Within())!;
+        var connection = (FramedStreamConnection)server;
+
+        var large = new byte[1 << 20];
+        new Random(3).NextBytes(large);
+        var sending = Task.Run(() =>
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                client.Send(large);
+            }
+
+            client.Send(new byte[100]);
+        });
+
+        Assert.Equal(large.Length, (await server.ReceiveAsync().Within())!.Value.Length);
+        long grownOnce = connection.GrowthCopiedBytes; // the first one grows the array as its bytes arrive
+        for (int i = 1; i < 6; i++)
+        {
+            var received = (await server.ReceiveAsync().Within())!.Value;
+            Assert.True(received.Span.SequenceEqual(large), $"message {i} arrived changed");
+        }
+
+        Assert.Equal(grownOnce, connection.GrowthCopiedBytes); // the later ones reuse it: no copy, no regrowth
+        Assert.Equal(100, (await server.ReceiveAsync().Within())!.Value.Length);
+        Assert.True(connection.ReceiveBufferSize >= 1 << 20, "the buffer went back before the receive after the small message");
+        await sending.Within();
+
+        // The receive after a small message starts with an empty buffer: that is when the big array goes back.
+        client.Send(new byte[100]);
+        Assert.Equal(100, (await server.ReceiveAsync().Within())!.Value.Length);
+        Assert.True(connection.ReceiveBufferSize <= 64 << 10, $"after a small message the buffer still holds {connection.ReceiveBufferSize} bytes");
+    }
+
     public void Dispose() => _scratch.Dispose();
 }

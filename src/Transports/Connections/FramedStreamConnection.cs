@@ -67,6 +67,9 @@ internal sealed class FramedStreamConnection : IConnection
     /// <summary>Bytes moved inside the receive buffer so far (<see cref="ReceiveBuffer.CompactedBytes"/>).</summary>
     internal long CompactedBytes => _received.CompactedBytes;
 
+    /// <summary>Bytes copied as the receive buffer grew (<see cref="ReceiveBuffer.GrowthCopiedBytes"/>).</summary>
+    internal long GrowthCopiedBytes => _received.GrowthCopiedBytes;
+
     public void Send(ReadOnlySpan<byte> message)
     {
         _core.CheckSendable(message.Length);
