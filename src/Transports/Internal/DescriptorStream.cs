@@ -17,7 +17,7 @@ namespace IpcKit.Transports.Internal;
 /// epoll loop, so that cancelling, aborting or disposing ends a pending async read as before. Once an async call has
 /// run, the runtime may have made the descriptor non-blocking; a blocking call that then gets EAGAIN hands over to the
 /// wrapped stream, which waits for it correctly. The
-/// descriptor is held (<see cref="SafeHandle.DangerousAddRef"/>) across each call, so a concurrent dispose cannot close
+/// descriptor is held (<see cref="DescriptorHold"/>) across each call, so a concurrent dispose cannot close
 /// it under a read, and a disposed stream fails with <see cref="ObjectDisposedException"/> as the wrapped stream did.
 /// Because that hold also defers the close, disposing a socket shuts it down first (what the runtime's Socket does for a
 /// blocked call): a read blocked in another thread then returns, as it did before. A pipe cannot be shut down, so
@@ -68,16 +68,13 @@ internal sealed class DescriptorStream : Stream
             return 0;
         }
 
-        bool held = false;
-        try
+        using (var hold = new DescriptorHold(_handle))
         {
-            _handle.DangerousAddRef(ref held);
-            int fd = (int)_handle.DangerousGetHandle();
             fixed (byte* p = buffer)
             {
                 while (true)
                 {
-                    nint n = Libc.Read(fd, p, buffer.Length);
+                    nint n = Libc.Read(hold.Fd, p, buffer.Length);
                     if (n > 0)
                     {
                         // What a read that a dispose woke returns is the dispose's wake-up byte, not the peer's data.
@@ -105,13 +102,6 @@ internal sealed class DescriptorStream : Stream
                 }
             }
         }
-        finally
-        {
-            if (held)
-            {
-                _handle.DangerousRelease();
-            }
-        }
 
         // Non-blocking since an async call ran: let the wrapped stream wait for data.
         return _inner.Read(buffer);
@@ -122,16 +112,13 @@ internal sealed class DescriptorStream : Stream
     public override unsafe void Write(ReadOnlySpan<byte> buffer)
     {
         int written = 0;
-        bool held = false;
-        try
+        using (var hold = new DescriptorHold(_handle))
         {
-            _handle.DangerousAddRef(ref held);
-            int fd = (int)_handle.DangerousGetHandle();
             fixed (byte* p = buffer)
             {
                 while (written < buffer.Length)
                 {
-                    nint n = Libc.Write(fd, p + written, buffer.Length - written);
+                    nint n = Libc.Write(hold.Fd, p + written, buffer.Length - written);
                     if (n >= 0)
                     {
                         written += (int)n;
@@ -149,13 +136,6 @@ internal sealed class DescriptorStream : Stream
                         throw Libc.IoError(_isSocket ? "write to the socket" : "write to the pipe", errno);
                     }
                 }
-            }
-        }
-        finally
-        {
-            if (held)
-            {
-                _handle.DangerousRelease();
             }
         }
 

@@ -23,21 +23,13 @@ internal static partial class Libc
     /// <summary>Shuts a socket down both ways (SHUT_RDWR), which wakes a read blocked on it; errors are ignored (already closed, not connected).</summary>
     internal static void TryShutdown(SafeHandle socket)
     {
-        bool held = false;
         try
         {
-            socket.DangerousAddRef(ref held);
-            _ = Shutdown((int)socket.DangerousGetHandle(), 2);
+            using var hold = new DescriptorHold(socket);
+            _ = Shutdown(hold.Fd, 2);
         }
         catch (ObjectDisposedException)
         {
-        }
-        finally
-        {
-            if (held)
-            {
-                socket.DangerousRelease();
-            }
         }
     }
 
@@ -55,11 +47,10 @@ internal static partial class Libc
     /// </summary>
     internal static void TryWakePipeReader(SafeHandle readEnd)
     {
-        bool held = false;
         try
         {
-            readEnd.DangerousAddRef(ref held);
-            int fd = Open($"/proc/self/fd/{(int)readEnd.DangerousGetHandle()}", 0x1 /* O_WRONLY */ | 0x800 /* O_NONBLOCK */ | 0x80000 /* O_CLOEXEC */);
+            using var hold = new DescriptorHold(readEnd);
+            int fd = Open($"/proc/self/fd/{hold.Fd}", 0x1 /* O_WRONLY */ | 0x800 /* O_NONBLOCK */ | 0x80000 /* O_CLOEXEC */);
             if (fd >= 0)
             {
                 byte wake = 0;
@@ -74,16 +65,37 @@ internal static partial class Libc
         catch (ObjectDisposedException)
         {
         }
-        finally
-        {
-            if (held)
-            {
-                readEnd.DangerousRelease();
-            }
-        }
     }
 
     /// <summary>The IOException for a failed call, with the system's text for the error (EPIPE: "Broken pipe").</summary>
     internal static IOException IoError(string operation, int errno) =>
         new($"Could not {operation}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).", errno);
+}
+
+/// <summary>
+/// Holds a descriptor open for the length of one call (<see cref="SafeHandle.DangerousAddRef"/>), so that a dispose on
+/// another thread cannot close it, and a new file take its number, while the call runs; disposing releases it. Throws
+/// <see cref="ObjectDisposedException"/> if the handle is closed already.
+/// </summary>
+internal ref struct DescriptorHold
+{
+    private readonly SafeHandle _handle;
+    private bool _held;
+
+    public DescriptorHold(SafeHandle handle)
+    {
+        _handle = handle;
+        handle.DangerousAddRef(ref _held);
+    }
+
+    public readonly int Fd => (int)_handle.DangerousGetHandle();
+
+    public void Dispose()
+    {
+        if (_held)
+        {
+            _held = false;
+            _handle.DangerousRelease();
+        }
+    }
 }
