@@ -21,7 +21,8 @@ internal sealed class ConnectionCore
     public const int Disposed = 2;
 
     private readonly CancellationTokenSource _closed = new();
-    private readonly SemaphoreSlim? _sendLock;
+    private readonly SemaphoreSlim? _sendTurn;
+    private int _sendTickets;
     private int _receiving;
 
     /// <summary>Open, Aborted or Disposed. Read with Volatile.Read; changed with interlocked operations (they fence).</summary>
@@ -35,7 +36,7 @@ internal sealed class ConnectionCore
         Endpoint = endpoint;
         Name = endpoint.ToString();
         MaxMessageSize = maxMessageSize;
-        _sendLock = withSendLock ? new SemaphoreSlim(1, 1) : null;
+        _sendTurn = withSendLock ? new SemaphoreSlim(0) : null;
     }
 
     public Endpoint Endpoint { get; }
@@ -129,12 +130,58 @@ internal sealed class ConnectionCore
     public ConnectionClosedException LocallyClosed(string operation, Exception? inner = null) =>
         new($"The connection to {Name} was {(Volatile.Read(ref State) == Aborted ? "aborted" : "disposed")} by this side during a {operation}.", inner);
 
-    public void EnterSend() => _sendLock!.Wait();
+    // The send lock is a counter with a semaphore behind it. _sendTickets counts the holder and everyone waiting; the
+    // first in takes the lock with one interlocked add, and only a sender that finds it held waits on _sendTurn, which
+    // the leaving holder releases once for the next. An uncontended SemaphoreSlim costs a monitor enter and exit in
+    // both Wait and Release (about 22 ns against 4 here, measured), on every send of a blocking round trip.
+    // A waiter that gives up (timeout, cancellation) cannot take its ticket back, since a release may already be on its
+    // way to it: it leaves a background wait that takes its turn when it comes and passes it straight on.
 
-    public Task EnterSendAsync(CancellationToken cancellationToken) => _sendLock!.WaitAsync(cancellationToken);
+    public void EnterSend()
+    {
+        if (Interlocked.Increment(ref _sendTickets) != 1)
+        {
+            _sendTurn!.Wait();
+        }
+    }
+
+    public Task EnterSendAsync(CancellationToken cancellationToken) =>
+        Interlocked.Increment(ref _sendTickets) == 1 ? Task.CompletedTask : WaitTurnAsync(cancellationToken);
 
     /// <summary>Waits for the send lock up to <paramref name="timeout"/>: for a close marker that must not interleave with a send.</summary>
-    public bool TryEnterSend(TimeSpan timeout) => _sendLock!.Wait(timeout);
+    public bool TryEnterSend(TimeSpan timeout)
+    {
+        if (Interlocked.Increment(ref _sendTickets) == 1 || _sendTurn!.Wait(timeout))
+        {
+            return true;
+        }
 
-    public void ExitSend() => _sendLock!.Release();
+        PassTurnOn();
+        return false;
+    }
+
+    public void ExitSend()
+    {
+        if (Interlocked.Decrement(ref _sendTickets) != 0)
+        {
+            _sendTurn!.Release();
+        }
+    }
+
+    private async Task WaitTurnAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _sendTurn!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            PassTurnOn();
+            throw;
+        }
+    }
+
+    /// <summary>For a waiter that gave up: its turn, when it comes, is handed straight to the next.</summary>
+    private void PassTurnOn() =>
+        _ = _sendTurn!.WaitAsync().ContinueWith(static (_, core) => ((ConnectionCore)core!).ExitSend(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }
