@@ -40,7 +40,7 @@ void fail_usage(const char *fmt, ...)
     fprintf(stderr, "usage: ipckit-native MECHANISM --workload latency|throughput --size BYTES --iterations N\n"
                     "         [--warmup N] [--pin none|same|split] [--cpus A,B] [--capacity BYTES] [--spin N]\n"
                     "         [--timeout SECONDS] [--pool BYTES]\n"
-                    "       MECHANISM: pipe unix tcp shm-spin shm-flag futex memcpy\n");
+                    "       MECHANISM: pipe unix tcp shm-spin shm-flag shm-slot futex memcpy\n");
     exit(EXIT_USAGE);
 }
 

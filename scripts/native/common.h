@@ -23,6 +23,9 @@
 #define YIELD_SPINS 0x3FFFu
 #define LIVENESS_SPINS 0xFFFFFu
 
+/* shm-slot: the largest message its slot carries (a floor for small messages; the mapping stays bounded). */
+#define SLOT_MAX_SIZE (64u * 1024)
+
 /* Stream framing (IpcKit wire format): u32 little-endian payload length, then the payload. */
 #define FRAME_HEADER 4
 #define COALESCE_LIMIT (16 * 1024)
@@ -186,6 +189,7 @@ int complete_run(const struct options *o, pid_t child, struct result *r);
 int run_stream(const struct options *o);   /* pipe, unix, tcp */
 int run_ring(const struct options *o);     /* shm-spin, futex */
 int run_flag(const struct options *o);     /* shm-flag */
+int run_slot(const struct options *o);     /* shm-slot */
 int run_memcpy(const struct options *o);   /* memcpy */
 
 #endif

@@ -52,7 +52,7 @@ static int parse_cpu(const char *s, size_t n)
 
 static int is_known(const char *m)
 {
-    static const char *const names[] = { "pipe", "unix", "tcp", "shm-spin", "shm-flag", "futex", "memcpy" };
+    static const char *const names[] = { "pipe", "unix", "tcp", "shm-spin", "shm-flag", "shm-slot", "futex", "memcpy" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(m, names[i]) == 0) return 1;
     return 0;
@@ -164,6 +164,10 @@ static void parse_args(int argc, char **argv, struct options *o)
         fail_usage("--zero-copy applies to the rings (shm-spin, futex) only");
     if (strcmp(o->mechanism, "shm-flag") == 0 && o->workload != WL_LATENCY)
         fail_usage("shm-flag measures latency only (it carries no payload)");
+    if (strcmp(o->mechanism, "shm-slot") == 0 && o->workload != WL_LATENCY)
+        fail_usage("shm-slot measures latency only (one message in flight per direction: a round trip)");
+    if (strcmp(o->mechanism, "shm-slot") == 0 && o->size > SLOT_MAX_SIZE)
+        fail_usage("shm-slot: --size at most 64 KiB (its slot is a floor for small messages)");
 }
 
 static void settle_pinning(struct options *o)
@@ -195,5 +199,6 @@ int main(int argc, char **argv)
     if (strcmp(m, "pipe") == 0 || strcmp(m, "unix") == 0 || strcmp(m, "tcp") == 0) return run_stream(&o);
     if (strcmp(m, "shm-spin") == 0 || strcmp(m, "futex") == 0) return run_ring(&o);
     if (strcmp(m, "shm-flag") == 0) return run_flag(&o);
+    if (strcmp(m, "shm-slot") == 0) return run_slot(&o);
     return run_memcpy(&o);
 }

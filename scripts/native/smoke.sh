@@ -74,12 +74,16 @@ done
 check "pipe with a 1 MiB buffer" pipe --workload throughput --size 65536 --iterations 2000 --pipe-size 1M
 check "futex same cpu" futex --workload latency --size 64 --iterations 2000 --pin same
 check "shm-flag latency" shm-flag --workload latency --size 64 --iterations 20000 --pin split
+for size in 3 56 64 1000 65536; do
+    check "shm-slot latency $size" shm-slot --workload latency --size "$size" --iterations 2000 --pin split
+done
 check "memcpy latency 1 MiB" memcpy --workload latency --size 1M --iterations 200 --pool 64M
 check "memcpy throughput 64" memcpy --workload throughput --size 64 --iterations 10000 --pool 64M
 
 # Bad arguments exit with 2.
 for args in "" "pipe" "bogus --workload latency --size 64 --iterations 1" "pipe --workload latency --size x --iterations 1" \
-            "shm-flag --workload throughput --size 64 --iterations 1" "pipe --workload latency --size 64 --iterations 1 --pin maybe" \
+            "shm-flag --workload throughput --size 64 --iterations 1" "shm-slot --workload throughput --size 64 --iterations 1" \
+            "shm-slot --workload latency --size 65537 --iterations 1" "pipe --workload latency --size 64 --iterations 1 --pin maybe" \
             "pipe --workload throughput --size 64 --iterations 1 --zero-copy" "futex --workload throughput --size 64 --iterations 9 --batches 0"; do
     runs=$((runs + 1))
     # shellcheck disable=SC2086
