@@ -86,43 +86,6 @@ public sealed class VerdictTests
             Assert.Contains(VerdictText.Title, output, StringComparison.Ordinal);
         }
     }
-
-    [Fact]
-    public void A_shared_memory_round_trip_is_set_against_the_flag_ping_pong_floor_paired_by_trial()
-    {
-        // Each trial of mmf is followed by a flag ping-pong at 200 ns; the trials' p50s swing by ±4% around 250 ns.
-        var mmf = SampleReports.Latency("mmf", 64, 250);
-        var trials = mmf.Trials.Select(t => t with
-        {
-            Floor = new NativeTrial(1000, 200, 400, 0, 0, NativeFigures.RatioOf("latency", t, 200, 0)),
-        }).ToList();
-        mmf = mmf with { Trials = trials, Floor = CaseStatistics.Reference(CaseStatistics.FloorMechanism, trials, t => t.Floor) };
-
-        Assert.Equal("shm-flag", mmf.Floor!.Mechanism);
-        Assert.Equal(200, mmf.Floor.P50Ns);
-        Assert.InRange(mmf.Floor.Ratio!.Median, 1.24, 1.26);
-        Assert.Equal(7, mmf.Floor.Ratio.Trials);
-
-        var paragraph = Assert.Single(VerdictText.Paragraphs(Summary.Of(Run(mmf, SampleReports.Latency("unix", 64, 48_000)))));
-        Assert.Contains(paragraph.Details, d => d.StartsWith("against the floor of a shared-memory round trip", StringComparison.Ordinal)
-                                                && d.EndsWith("mmf 1.25× (200 ns)", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void Only_small_round_trips_over_a_native_ring_twin_on_two_CPUs_get_a_floor()
-    {
-        var transport = new IpcKit.Transports.SharedMemory.MmfTransport();
-        var latency = new IpcKit.Coordinator.Workloads.LatencyWorkload();
-        var throughput = new IpcKit.Coordinator.Workloads.ThroughputWorkload();
-        Assert.True(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "futex"), PinMode.Split));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "futex"), PinMode.Same));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "futex"), PinMode.None));
-        Assert.True(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "shm-spin"), PinMode.Split));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 65536, "futex"), PinMode.Split));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, throughput, 64, "futex"), PinMode.Split));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, "unix"), PinMode.Split));
-        Assert.False(IpcKit.Coordinator.Running.ReferenceRunner.HasFloor(new(0, transport, latency, 64, null), PinMode.Split));
-    }
 }
 
 /// <summary>Tables that fit the terminal, charts that stay readable with many series.</summary>

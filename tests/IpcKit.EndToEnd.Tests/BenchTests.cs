@@ -134,6 +134,33 @@ public sealed class BenchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_small_mmf_round_trip_on_two_CPUs_is_set_against_the_flag_and_the_slot_measured_by_the_native_twin()
+    {
+        string output = Path.Combine(_dir, "floors.json");
+        await using var run = IpcKitProcess.Start(["bench", "--transport", "mmf", "--workload", "latency", "--sizes", "64", "--pin", "split", "--reference", "native",
+            "--iterations", "4000", "--trials", "2", "--warmup", "100ms", "--format", "json", "--output", output]);
+        Assert.Equal(0, await run.WaitForExitAsync());
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
+        Assert.Equal("split", json.RootElement.GetProperty("settings").GetProperty("pin").GetString());
+        var mmf = json.RootElement.GetProperty("results").EnumerateArray().Single(r => r.GetProperty("transport").GetString() == "mmf");
+        foreach (var (field, mechanism) in new[] { ("floor", "shm-flag"), ("slotFloor", "shm-slot") })
+        {
+            var floor = mmf.GetProperty(field);
+            Assert.Equal(mechanism, floor.GetProperty("mechanism").GetString());
+            Assert.False(floor.TryGetProperty("error", out var error), $"{field}: {error}");
+            Assert.True(floor.GetProperty("ratio").GetProperty("median").GetDouble() > 0);
+            Assert.Equal(2, floor.GetProperty("ratio").GetProperty("trials").GetInt32());
+        }
+
+        await run.AssertNothingLeftAsync();
+
+        // The verdict of that result, as the table shows it, names both floors.
+        var (code, table, stderr) = await IpcKitProcess.RunAsync("report", output);
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"mmf \d+\.\d+× the flag ping-pong \([^)]+\), \d+\.\d+× a one-slot mailbox carrying 64 B \([^)]+\)", table);
+    }
+
+    [Fact]
     public async Task The_table_shows_latency_and_throughput_rows_and_the_pinning()
     {
         await using var run = IpcKitProcess.Start(["bench", "--transport", "pipe", "--quick", "--trials", "3", "--pin", "same"]);

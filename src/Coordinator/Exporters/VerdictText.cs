@@ -73,10 +73,11 @@ internal static class VerdictText
                         string.Join(", ", references[ReferenceKind.Raw].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} its {t.Native.Name}")));
         }
 
-        if (line.Transports.Where(t => t.Floor is not null).ToList() is { Count: > 0 } floored)
+        if (line.Transports.Where(t => t.Floors.Count > 0).ToList() is { Count: > 0 } floored)
         {
-            details.Add("against the floor of a shared-memory round trip (a C flag ping-pong between two processes, p50 ÷ its, lower is better): " +
-                        string.Join(", ", floored.Select(t => $"{t.Transport} {Format.Ratio(t.Floor!.Ratio!.Median)} ({Format.Duration(t.Floor.P50Ns)})")));
+            details.Add("against the floor of a shared-memory round trip (two C processes spinning, p50 ÷ theirs, lower is better): " +
+                        string.Join("; ", floored.Select(t => $"{t.Transport} " + string.Join(", ", t.Floors.Select(f =>
+                            $"{Format.Ratio(f.Ratio!.Median)} {FloorName(f.Mechanism, line.MessageSize)} ({Format.Duration(f.P50Ns)})")))));
         }
 
         if (line.Failed.Count > 0)
@@ -87,10 +88,20 @@ internal static class VerdictText
         return new VerdictParagraph(Case(line), ranking, details);
     }
 
+    /// <summary>What a floor (<see cref="FloorKind"/>) is, in words: "the flag ping-pong", "a one-slot mailbox carrying 64 B".</summary>
+    private static string FloorName(string mechanism, int size) => mechanism switch
+    {
+        CaseStatistics.FloorMechanism => "the flag ping-pong",
+        CaseStatistics.SlotFloorMechanism => $"a one-slot mailbox carrying {SizeText(size)}",
+        _ => mechanism,
+    };
+
+    private static string SizeText(int size) => size < 1024 ? $"{size} B" : Format.Size(size);
+
     /// <summary>"64 B round trip", "64KiB one-way stream", "typed request + reply".</summary>
     public static string Case(VerdictLine line)
     {
-        string size = line.MessageSize < 1024 ? $"{line.MessageSize} B" : Format.Size(line.MessageSize);
+        string size = SizeText(line.MessageSize);
         return line.Workload switch
         {
             "latency" => $"{size} round trip",

@@ -173,6 +173,13 @@ internal sealed record CaseResult
     public NativeFigures? Floor { get; init; }
 
     /// <summary>
+    /// Next to <see cref="Floor"/>: the one-slot mailbox carrying the case's message (<see cref="TrialResult.SlotFloor"/>),
+    /// its medians and the paired ratio; null where <see cref="Floor"/> is (and in files written before it was added).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NativeFigures? SlotFloor { get; init; }
+
+    /// <summary>
     /// For the request result of an IpcKit transport: the same transport's raw byte round trip (latency workload, the
     /// smallest size of the run) from the same run, and the typed request's p50 over it: what MessagePack encoding and
     /// decoding add. Null when the run measured no latency case of that transport.
@@ -242,6 +249,14 @@ internal sealed record TrialResult
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public NativeTrial? Floor { get; init; }
+
+    /// <summary>
+    /// Next to <see cref="Floor"/>: a C one-slot mailbox per direction carrying this case's message (ipckit-native
+    /// shm-slot), run right after the flag, with this trial's p50 over its p50: the floor of a shared-memory round trip
+    /// that carries the message's bytes (every cache line of them handed over each way).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NativeTrial? SlotFloor { get; init; }
 }
 
 /// <summary>One trial of a native twin (ipckit-native), and this trial's ratio to it (see <see cref="NativeFigures.Ratio"/>).</summary>

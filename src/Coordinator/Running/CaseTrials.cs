@@ -50,6 +50,6 @@ internal sealed class CaseTrials(PlannedCase plannedCase)
     /// <summary>Pairs the last trial with its native twin's.</summary>
     public void PairLast(NativeTrial twin) => _trials[^1] = _trials[^1] with { Reference = twin };
 
-    /// <summary>Pairs the last trial with the shared-memory floor (a flag ping-pong) measured after it.</summary>
-    public void PairLastFloor(NativeTrial floor) => _trials[^1] = _trials[^1] with { Floor = floor };
+    /// <summary>Pairs the last trial with a shared-memory floor (the flag ping-pong, the slot) measured after it.</summary>
+    public void PairLastFloor(FloorKind kind, NativeTrial floor) => _trials[^1] = kind.Pair(_trials[^1], floor);
 }

@@ -42,18 +42,23 @@ internal sealed class ReferenceRunner(BenchPlan plan, NativeTool tool)
         if (HasFloor(c.Case, plan.Pin))
         {
             // The twin is a ring with its own waiting; the floor of a round trip through shared memory is two
-            // processes flipping a flag each, spinning. Measured the same way, right after, with the same placement.
-            var floor = await tool.MeasureAsync(nativeCase with { Mechanism = CaseStatistics.FloorMechanism, Capacity = null, ZeroCopy = false }, plan.CaseTimeout, cancellationToken);
-            c.PairLastFloor(new NativeTrial(floor.Operations, floor.P50Ns, floor.P99Ns, floor.MessagesPerSecond, floor.BytesPerSecond,
-                floor.Error is null ? NativeFigures.RatioOf("latency", trial, floor.P50Ns, 0) : null) { Error = floor.Error });
+            // processes flipping a flag each, spinning, and the floor of one that carries the case's bytes is the same
+            // with a one-slot mailbox (FloorKind). Measured the same way, right after, with the same size and placement.
+            foreach (var kind in FloorKind.All)
+            {
+                var floor = await tool.MeasureAsync(nativeCase with { Mechanism = kind.Mechanism, Capacity = null, ZeroCopy = false }, plan.CaseTimeout, cancellationToken);
+                c.PairLastFloor(kind, new NativeTrial(floor.Operations, floor.P50Ns, floor.P99Ns, floor.MessagesPerSecond, floor.BytesPerSecond,
+                    floor.Error is null ? NativeFigures.RatioOf("latency", trial, floor.P50Ns, 0) : null) { Error = floor.Error });
+            }
         }
 
         return n.Error;
     }
 
     /// <summary>
-    /// Whether a case is also set against the flag ping-pong floor: a round trip of a small message through shared
-    /// memory between processes (mmf latency up to 1 KiB), where the floor is the cost of two cache-line handovers.
+    /// Whether a case is also set against the shared-memory floors (<see cref="FloorKind"/>): a round trip of a small
+    /// message through shared memory between processes (mmf latency up to 1 KiB), where the floor is the cost of the
+    /// cache-line handovers: the flag's one line each way, the slot's every line of the message each way.
     /// Only with the two sides on two CPUs (--pin split): sharing one CPU, a spinning flag hands over once per time
     /// slice, and a floor of milliseconds would say nothing.
     /// </summary>

@@ -30,7 +30,8 @@ internal static class CaseStatistics
             Cpu = trials.Count > 0 && trials.All(t => t.Cpu is not null) ? Sum([.. trials.Select(t => t.Cpu!)]) : null,
             Trials = trials,
             Reference = c.Case.Twin is { } twin ? Reference(twin, trials) : null,
-            Floor = Reference(FloorMechanism, trials, t => t.Floor),
+            Floor = FloorKind.Flag.Summarise(trials),
+            SlotFloor = FloorKind.Slot.Summarise(trials),
             Error = c.Error,
             Workers = c.Case.Workers,
             Shape = c.Case.Workers is null ? null : Planning.Shapes.Name(c.Case.Shape),
@@ -52,6 +53,9 @@ internal static class CaseStatistics
 
     /// <summary>The ipckit-native mechanism of the shared-memory floor (<see cref="TrialResult.Floor"/>).</summary>
     public const string FloorMechanism = "shm-flag";
+
+    /// <summary>The ipckit-native mechanism of the slot floor (<see cref="TrialResult.SlotFloor"/>): the flag carrying the message's bytes.</summary>
+    public const string SlotFloorMechanism = "shm-slot";
 
     /// <summary>The twin's (or the floor's) figures as medians over its trials, and the per-pair ratios summarised.</summary>
     /// <param name="mechanism">The native mechanism.</param>

@@ -26,8 +26,11 @@ internal enum Standing
 /// <param name="Native">Its native twin's ratio and label, when it has one.</param>
 internal sealed record Ranked(string Transport, double Figure, Standing Standing, Baseline? Native)
 {
-    /// <summary>For a round trip through shared memory: the row against the flag ping-pong floor (<see cref="CaseResult.Floor"/>).</summary>
-    public NativeFigures? Floor { get; init; }
+    /// <summary>
+    /// For a round trip through shared memory: the row against each floor that was measured with a ratio
+    /// (<see cref="FloorKind.All"/>, in that order: <see cref="CaseResult.Floor"/>, <see cref="CaseResult.SlotFloor"/>).
+    /// </summary>
+    public IReadOnlyList<NativeFigures> Floors { get; init; } = [];
 }
 
 /// <summary>How many times better one transport is than another, per pair of trials (trial i of each ran in round i).</summary>
@@ -137,7 +140,7 @@ internal sealed record Verdict(IReadOnlyList<VerdictLine> Lines)
 
             ranked.Add((row, new Ranked(row.Result.Transport, Summary.Value(row, column)!.Value, standing, row.Baseline is { Ratio: not null } b ? b : null)
             {
-                Floor = row.Result.Floor is { Ratio: not null, Error: null } floor ? floor : null,
+                Floors = [.. FloorKind.All.Select(k => k.CaseOf(row.Result)).OfType<NativeFigures>().Where(f => f is { Ratio: not null, Error: null })],
             }));
         }
 
