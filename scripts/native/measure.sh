@@ -23,7 +23,7 @@ for ((rep = 1; rep <= repeat; rep++)); do
             run "lat64 $m $pin" "$m" --workload latency --size 64 --iterations 100000 --pin "$pin"
         done
     done
-    for m in shm-flag shm-spin; do
+    for m in shm-flag shm-slot shm-spin; do
         run "lat64 $m split" "$m" --workload latency --size 64 --iterations 200000 --pin split
     done
     for m in pipe unix tcp futex shm-spin; do
@@ -58,7 +58,7 @@ def med(label, key, scale, fmt):
 n = len(rows["lat64 pipe same"])
 print("64-byte latency, p50 round trip in µs (median of %d runs, min–max):\n" % n)
 print("| mechanism | --pin same | --pin split |\n|---|---|---|")
-for m in ["pipe", "unix", "tcp", "futex", "shm-spin", "shm-flag"]:
+for m in ["pipe", "unix", "tcp", "futex", "shm-spin", "shm-flag", "shm-slot"]:
     print("| %s | %s | %s |" % (m, med("lat64 %s same" % m, "p50Ns", 1e3, "%.2f"), med("lat64 %s split" % m, "p50Ns", 1e3, "%.2f")))
 print("\nThroughput (median of %d runs, min–max); memcpy: one process on CPU 0:\n" % n)
 print("| mechanism | pin | 64 B (M msgs/s) | 64 KiB (GB/s) | 1 MiB (GB/s) |\n|---|---|---|---|---|")
