@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ void fail_usage(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "usage: ipckit-native MECHANISM --workload latency|throughput --size BYTES --iterations N\n"
                     "         [--warmup N] [--pin none|same|split] [--cpus A,B] [--capacity BYTES] [--spin N]\n"
-                    "         [--timeout SECONDS] [--pool BYTES]\n"
+                    "         [--timeout SECONDS] [--pool BYTES] [--idle-threads N]\n"
                     "       MECHANISM: pipe unix tcp shm-spin shm-flag shm-slot futex memcpy\n");
     exit(EXIT_USAGE);
 }
@@ -91,6 +92,34 @@ void apply_parent_pin(const struct options *o)
 
 struct child_report *child_report(void) { return g_report; }
 
+static void *idle_thread(void *arg)
+{
+    (void)arg;
+    for (;;) pause();
+    return NULL;
+}
+
+/* --idle-threads: a managed runtime's process always has threads besides the one doing the work (GC, JIT, timers),
+ * and sharing its descriptor table with them makes every read and write pay for file reference counting that a
+ * single-threaded process skips. Threads that only ever block let the twin show that cost on its own. */
+static unsigned g_idle_started;
+
+static void start_idle_threads(const struct options *o)
+{
+    if (g_idle_started >= o->idle_threads) return;
+    /* Created with every signal blocked (they inherit the mask), so the watchdog's alarm still reaches the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (; g_idle_started < o->idle_threads; g_idle_started++) {
+        pthread_t t;
+        int err = pthread_create(&t, NULL, idle_thread, NULL);
+        if (err != 0) fail_runtime("pthread_create: %s", strerror(err));
+        pthread_detach(t);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 pid_t spawn_child(const struct options *o)
 {
     if (g_report == NULL) g_report = map_shared(sizeof *g_report);
@@ -106,8 +135,11 @@ pid_t spawn_child(const struct options *o)
         if (getppid() != g_parent_pid) _exit(EXIT_RUNTIME);
         if (o->pin == PIN_SPLIT && pin_self(o->cpu_b) != 0) fail_runtime("%s", last_error());
         if (o->pin == PIN_SAME && pin_self(o->cpu_a) != 0) fail_runtime("%s", last_error());
+        g_idle_started = 0; /* fork copies none of the parent's threads */
+        start_idle_threads(o);
         return 0;
     }
+    start_idle_threads(o);
     g_child_pid = pid;
     g_child_reaped = 0;
     return pid;

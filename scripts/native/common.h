@@ -48,6 +48,7 @@ struct options {
     int zero_copy;              /* rings: write each message in place (claim/commit) and read it in place */
     unsigned batches;           /* throughput: measured batches, each acknowledged (per-batch rates reported) */
     size_t pipe_size;           /* pipe: F_SETPIPE_SZ for both pipes; 0 keeps the kernel's default */
+    unsigned idle_threads;      /* threads each process starts and leaves blocked, as a managed runtime has */
 };
 
 /* Counters the child publishes to the parent through a small shared mapping (outside the measured path). */

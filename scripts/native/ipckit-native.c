@@ -3,7 +3,7 @@
  *   ipckit-native MECHANISM --workload latency|throughput --size BYTES --iterations N
  *                 [--warmup N] [--pin none|same|split] [--cpus A,B]
  *                 [--capacity BYTES] [--spin N] [--timeout SECONDS] [--pool BYTES]
- *                 [--zero-copy] [--batches N] [--pipe-size BYTES]
+ *                 [--zero-copy] [--batches N] [--pipe-size BYTES] [--idle-threads N]
  *
  * Prints one line of JSON on stdout. Exit codes: 0 ok, 1 runtime failure, 2 bad arguments.
  * See README.md for what each mechanism measures. */
@@ -141,6 +141,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             uint64_t v = parse_u64(arg, val, 1);
             if (v > (1u << 30)) fail_usage("--pipe-size: at most 1 GiB (0 = the kernel's default)");
             o->pipe_size = (size_t)v;
+        } else if (strcmp(arg, "--idle-threads") == 0) {
+            uint64_t v = parse_u64(arg, val, 0);
+            if (v > 64) fail_usage("--idle-threads: 0 .. 64");
+            o->idle_threads = (unsigned)v;
         } else if (strcmp(arg, "--batches") == 0) {
             uint64_t v = parse_u64(arg, val, 0);
             if (v < 1 || v > MAX_BATCHES) fail_usage("--batches: 1 .. %d", MAX_BATCHES);

@@ -72,11 +72,13 @@ for m in shm-spin futex; do
     check "$m zero-copy 3" "$m" --workload throughput --size 3 --iterations 5000 --zero-copy --pin split
 done
 check "pipe with a 1 MiB buffer" pipe --workload throughput --size 65536 --iterations 2000 --pipe-size 1M
+check "pipe with idle threads" pipe --workload latency --size 64 --iterations 2000 --pin same --idle-threads 3
 check "futex same cpu" futex --workload latency --size 64 --iterations 2000 --pin same
 check "shm-flag latency" shm-flag --workload latency --size 64 --iterations 20000 --pin split
-for size in 3 56 64 1000 65536; do
+for size in 3 56 64 1000; do
     check "shm-slot latency $size" shm-slot --workload latency --size "$size" --iterations 2000 --pin split
 done
+check "shm-slot latency 64 KiB" shm-slot --workload latency --size 64K --iterations 200 --pin split
 check "memcpy latency 1 MiB" memcpy --workload latency --size 1M --iterations 200 --pool 64M
 check "memcpy throughput 64" memcpy --workload throughput --size 64 --iterations 10000 --pool 64M
 
@@ -84,7 +86,8 @@ check "memcpy throughput 64" memcpy --workload throughput --size 64 --iterations
 for args in "" "pipe" "bogus --workload latency --size 64 --iterations 1" "pipe --workload latency --size x --iterations 1" \
             "shm-flag --workload throughput --size 64 --iterations 1" "shm-slot --workload throughput --size 64 --iterations 1" \
             "shm-slot --workload latency --size 65537 --iterations 1" "pipe --workload latency --size 64 --iterations 1 --pin maybe" \
-            "pipe --workload throughput --size 64 --iterations 1 --zero-copy" "futex --workload throughput --size 64 --iterations 9 --batches 0"; do
+            "pipe --workload throughput --size 64 --iterations 1 --zero-copy" "futex --workload throughput --size 64 --iterations 9 --batches 0" \
+            "pipe --workload latency --size 64 --iterations 1 --idle-threads 65"; do
     runs=$((runs + 1))
     # shellcheck disable=SC2086
     "$bin" $args >/dev/null 2>&1; rc=$?
