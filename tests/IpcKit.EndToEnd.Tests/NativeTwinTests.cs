@@ -19,6 +19,7 @@ public sealed class NativeTwinTests
             Assert.Contains("smoke: all ", run.Stdout, StringComparison.Ordinal);
             Assert.DoesNotContain("FAIL", run.Stdout, StringComparison.Ordinal);
             Assert.Contains("ok   pipe with idle threads", run.Stdout, StringComparison.Ordinal);
+            Assert.Contains("ok   shm-slot latency 64:", run.Stdout, StringComparison.Ordinal);
         }
         finally
         {
