@@ -89,7 +89,7 @@ internal sealed class DescriptorStream : Stream
                         return 0;
                     }
 
-                    int errno = Marshal.GetLastPInvokeError();
+                    int errno = Marshal.GetLastSystemError(); // right after the call that failed (Libc.Read/Write say why)
                     if (errno == Libc.ErrnoWouldBlock)
                     {
                         break;
@@ -125,7 +125,7 @@ internal sealed class DescriptorStream : Stream
                         continue;
                     }
 
-                    int errno = Marshal.GetLastPInvokeError();
+                    int errno = Marshal.GetLastSystemError(); // right after the call that failed (Libc.Read/Write say why)
                     if (errno == Libc.ErrnoWouldBlock)
                     {
                         break;

@@ -11,10 +11,15 @@ internal static partial class Libc
     internal const int ErrnoInterrupted = 4; // EINTR
     internal const int ErrnoWouldBlock = 11; // EAGAIN
 
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    // Read and Write are the hot path of every blocking send and receive, so they skip SetLastError, whose stub clears
+    // errno before the call and copies it after, on every call: a caller reads errno (Marshal.GetLastSystemError) right
+    // after a call that returned -1, which is what the SetLastError stub itself does after the call, and the only case
+    // in which read(2) and write(2) set it.
+
+    [LibraryImport("libc", EntryPoint = "read")]
     internal static unsafe partial nint Read(int fd, byte* buffer, nint count);
 
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "write")]
     internal static unsafe partial nint Write(int fd, byte* buffer, nint count);
 
     [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
