@@ -81,7 +81,16 @@ internal sealed unsafe class RingWaiter
         long now = start;
         for (int i = 0; ; i++)
         {
-            if (Poll(observed, cancellationToken) is { } outcome)
+            // Every poll looks for the record (or position) it waits on; the peer's closed flag and this side's stop
+            // and cancellation only every 16th. The closed flag shares a cache line with the position the peer
+            // stores after every record, so reading it on every poll pulled that line across cores each time and
+            // made the peer's store wait for it, and with it the peer's next record (stores become visible in order).
+            if (Moved(observed))
+            {
+                return WaitOutcome.Changed;
+            }
+
+            if ((i & 15) == 0 && Ended(cancellationToken) is { } outcome)
             {
                 return outcome;
             }
@@ -140,13 +149,12 @@ internal sealed unsafe class RingWaiter
     private bool Moved(ulong observed) =>
         _records is { } records ? Volatile.Read(ref *records.NextHeader) != RingLayout.Empty : Volatile.Read(ref *_word) != observed;
 
-    private WaitOutcome? Poll(ulong observed, CancellationToken cancellationToken)
-    {
-        if (Moved(observed))
-        {
-            return WaitOutcome.Changed;
-        }
+    private WaitOutcome? Poll(ulong observed, CancellationToken cancellationToken) =>
+        Moved(observed) ? WaitOutcome.Changed : Ended(cancellationToken);
 
+    /// <summary>Whether the wait should end for another reason than a change: the peer closed, this side stopped, or cancellation.</summary>
+    private WaitOutcome? Ended(CancellationToken cancellationToken)
+    {
         if (Volatile.Read(ref *_peerClosed) != 0)
         {
             return WaitOutcome.PeerClosed;
