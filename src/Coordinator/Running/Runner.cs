@@ -1,5 +1,6 @@
 using IpcKit.Coordinator.Planning;
 using IpcKit.Coordinator.Results;
+using IpcKit.Coordinator.Workloads;
 using IpcKit.Protocol;
 
 namespace IpcKit.Coordinator.Running;
@@ -52,10 +53,11 @@ internal sealed class Runner(BenchPlan plan, IProgress<RunEvent> progress)
                         continue;
                     }
 
+                    bool fresh = peers[g] is null;
                     peers[g] ??= await StartPeerAsync(live, trial, scratch, cancellationToken);
                     if (peers[g] is { } peer)
                     {
-                        bool failed = await RunGroupAsync(peer, live, trial, trialRunner, cancellationToken);
+                        bool failed = await RunGroupAsync(peer, live, trial, trialRunner, fresh, cancellationToken);
                         if (failed || plan.SpinsWhileIdle(live[0].Case))
                         {
                             peers[g] = null;
@@ -116,10 +118,14 @@ internal sealed class Runner(BenchPlan plan, IProgress<RunEvent> progress)
         }
     }
 
-    /// <summary>Runs this round's trial of each case of a group on its peer; true when one failed (the peer is then unusable).</summary>
-    private async Task<bool> RunGroupAsync(IPeerSession peer, List<CaseTrials> group, int trial, TrialRunner trialRunner, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs this round's trial of each case of a group on its peer; true when one failed (the peer is then unusable).
+    /// The first case on a peer started for this round (<paramref name="freshPeer"/>) warms up longer (<see cref="SteadyState.FreshPeerMinimum"/>).
+    /// </summary>
+    private async Task<bool> RunGroupAsync(IPeerSession peer, List<CaseTrials> group, int trial, TrialRunner trialRunner, bool freshPeer, CancellationToken cancellationToken)
     {
         string? failure = null;
+        var warmupMinimum = freshPeer ? SteadyState.FreshPeerMinimum : SteadyState.Minimum;
         foreach (var c in group)
         {
             if (failure is not null)
@@ -129,7 +135,8 @@ internal sealed class Runner(BenchPlan plan, IProgress<RunEvent> progress)
             }
 
             progress.Report(new TrialStarted(c.Case, trial));
-            var (_, error) = await trialRunner.RunAsync(peer, c.Case, trial, c, cancellationToken);
+            var (_, error) = await trialRunner.RunAsync(peer, c.Case, trial, c, warmupMinimum, cancellationToken);
+            warmupMinimum = SteadyState.Minimum;
             if (error is not null)
             {
                 c.Error = error;

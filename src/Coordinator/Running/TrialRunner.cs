@@ -21,7 +21,8 @@ internal sealed class TrialRunner(BenchPlan plan)
     /// <summary>One per connection of a --workers case, reused the same way (grown between trials, never while measuring).</summary>
     private readonly List<HistogramBase> _connectionHistograms = [];
 
-    public async Task<(TrialResult? Result, string? Error)> RunAsync(IPeerSession session, PlannedCase c, int trial, CaseTrials into, CancellationToken cancellationToken)
+    public async Task<(TrialResult? Result, string? Error)> RunAsync(
+        IPeerSession session, PlannedCase c, int trial, CaseTrials into, TimeSpan warmupMinimum, CancellationToken cancellationToken)
     {
         _histogram.Reset();
         var connections = session is PeerSet set ? set.Connections : [session.Data];
@@ -43,6 +44,7 @@ internal sealed class TrialRunner(BenchPlan plan)
             Peer = (session as PeerSession)?.Client,
             Size = c.Size,
             Budget = plan.TrialBudget,
+            WarmupMinimum = warmupMinimum,
             Histogram = _histogram,
             Connections = connections,
             ConnectionHistograms = _connectionHistograms,

@@ -28,7 +28,7 @@ internal sealed class LatencyWorkload : Workload
         ulong sequence = 0;
         long corrupted = 0;
 
-        var warmup = SteadyState.Run(context.Budget.WarmupCap, target =>
+        var warmup = SteadyState.Run(context.Budget.WarmupCap, context.WarmupMinimum, target =>
         {
             long n = 0;
             long t0 = Stopwatch.GetTimestamp();

@@ -41,6 +41,7 @@ internal static class ManyWorkers
                 Data = context.Connections[k],
                 Size = context.Size,
                 Budget = context.Budget,
+                WarmupMinimum = context.WarmupMinimum,
                 Histogram = context.ConnectionHistograms[k],
                 MeasureStarting = () => barrier.SignalAndWait(failed.Token),
                 MeasureEnded = () => barrier.SignalAndWait(failed.Token),
@@ -103,7 +104,7 @@ internal static class ManyWorkers
         MessageStamp.FillPattern(message, context.Size);
         ulong payloadSum = MessageStamp.PayloadSum(message);
         var sent = new long[connections.Count];
-        var warmup = SteadyState.Run(context.Budget.WarmupCap, target =>
+        var warmup = SteadyState.Run(context.Budget.WarmupCap, context.WarmupMinimum, target =>
             Spread(connections, message, payloadSum, new RunBudget(null, target, TimeSpan.Zero), null, sent, out _));
 
         context.MeasureStarting();
@@ -173,7 +174,7 @@ internal static class ManyWorkers
         var verifiers = connections.Select(_ => new StreamVerifier()).ToArray();
         var request = new byte[Roles.FeedRequestSize];
         double perSecond = 0; // messages per second per connection, as last seen
-        var warmup = SteadyState.Run(context.Budget.WarmupCap, target =>
+        var warmup = SteadyState.Run(context.Budget.WarmupCap, context.WarmupMinimum, target =>
         {
             long count = perSecond > 0 ? Math.Max(1, (long)(perSecond * target.TotalSeconds)) : 256;
             long t0 = Stopwatch.GetTimestamp();

@@ -22,7 +22,7 @@ internal static class OpenLoop
         MessageStamp.FillPattern(message, context.Size);
         ulong payloadSum = MessageStamp.PayloadSum(message);
 
-        var warmup = SteadyState.Run(context.Budget.WarmupCap, target =>
+        var warmup = SteadyState.Run(context.Budget.WarmupCap, context.WarmupMinimum, target =>
             Stream(data, message, payloadSum, rate, new RunBudget(null, target, TimeSpan.Zero), null).Received);
 
         context.MeasureStarting();

@@ -66,7 +66,7 @@ internal sealed class RequestWorkload : Workload
         long sequence = 0;
 
         SerializerWarmup.Run(options);
-        var warmup = SteadyState.Run(budget.WarmupCap, target =>
+        var warmup = SteadyState.Run(budget.WarmupCap, context.WarmupMinimum, target =>
         {
             long n = 0;
             long t0 = Stopwatch.GetTimestamp();

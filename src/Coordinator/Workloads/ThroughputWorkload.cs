@@ -36,7 +36,7 @@ internal sealed class ThroughputWorkload : Workload
         var sender = ZeroCopy ? data as IZeroCopySender : null;
 
         // Each warm-up batch is a complete stream of its own, acknowledged like the real one.
-        var warmup = SteadyState.Run(context.Budget.WarmupCap, target =>
+        var warmup = SteadyState.Run(context.Budget.WarmupCap, context.WarmupMinimum, target =>
             Stream(data, sender, message, payloadSum, new RunBudget(null, target, TimeSpan.Zero), histogram: null, out _));
 
         context.MeasureStarting();
