@@ -146,7 +146,9 @@ internal sealed class ConnectionCore
     }
 
     public Task EnterSendAsync(CancellationToken cancellationToken) =>
-        Interlocked.Increment(ref _sendTickets) == 1 ? Task.CompletedTask : WaitTurnAsync(cancellationToken);
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) // as SemaphoreSlim did: no ticket, no send
+        : Interlocked.Increment(ref _sendTickets) == 1 ? Task.CompletedTask
+        : WaitTurnAsync(cancellationToken);
 
     /// <summary>Waits for the send lock up to <paramref name="timeout"/>: for a close marker that must not interleave with a send.</summary>
     public bool TryEnterSend(TimeSpan timeout)
