@@ -34,6 +34,29 @@ static void check_value(struct seq_check *c, uint64_t got)
     }
 }
 
+/* The child of a ping-pong: publishes its sequence check to the parent and exits. */
+static void child_finish(const struct seq_check *chk) __attribute__((noreturn));
+static void child_finish(const struct seq_check *chk)
+{
+    struct child_report *rep = child_report();
+    rep->lost = chk->lost;
+    rep->corrupted = chk->corrupted;
+    child_exit(1);
+}
+
+/* The parent of a ping-pong: the result from its round-trip samples (which it frees), then the child's outcome. */
+static int parent_finish(const struct options *o, pid_t child, uint64_t *samples, const struct seq_check *chk)
+{
+    struct result r;
+    memset(&r, 0, sizeof r);
+    result_from_samples(&r, samples, o->iterations, o->size);
+    r.sent = r.received = o->iterations;
+    r.lost = chk->lost;
+    r.corrupted = chk->corrupted;
+    free(samples);
+    return complete_run(o, child, &r);
+}
+
 int run_flag(const struct options *o)
 {
     struct flags *f = map_shared(sizeof *f);
@@ -54,9 +77,7 @@ int run_flag(const struct options *o)
             last = v;
             if (i >= o->warmup) rep->received++, rep->sent++;
         }
-        rep->lost = chk.lost;
-        rep->corrupted = chk.corrupted;
-        child_exit(1);
+        child_finish(&chk);
     }
 
     uint64_t *samples = malloc(o->iterations * sizeof *samples);
@@ -74,14 +95,7 @@ int run_flag(const struct options *o)
         last = v;
         if (i >= o->warmup) samples[i - o->warmup] = t1 - t0;
     }
-    struct result r;
-    memset(&r, 0, sizeof r);
-    result_from_samples(&r, samples, o->iterations, o->size);
-    r.sent = r.received = o->iterations;
-    r.lost = chk.lost;
-    r.corrupted = chk.corrupted;
-    free(samples);
-    int code = complete_run(o, child, &r);
+    int code = parent_finish(o, child, samples, &chk);
     munmap(f, sizeof *f);
     return code;
 }
@@ -146,9 +160,7 @@ int run_slot(const struct options *o)
             last = n;
             if (i >= o->warmup) rep->received++, rep->sent++;
         }
-        rep->lost = chk.lost;
-        rep->corrupted = chk.corrupted;
-        child_exit(1);
+        child_finish(&chk);
     }
 
     uint8_t *out = malloc(o->size + 8), *in = malloc(o->size + 8);
@@ -171,16 +183,9 @@ int run_slot(const struct options *o)
         last = n;
         if (i >= o->warmup) samples[i - o->warmup] = t1 - t0;
     }
-    struct result r;
-    memset(&r, 0, sizeof r);
-    result_from_samples(&r, samples, o->iterations, o->size);
-    r.sent = r.received = o->iterations;
-    r.lost = chk.lost;
-    r.corrupted = chk.corrupted;
-    free(samples);
     free(in);
     free(out);
-    int code = complete_run(o, child, &r);
+    int code = parent_finish(o, child, samples, &chk);
     munmap(region, bytes);
     return code;
 }
