@@ -85,14 +85,19 @@ public interface IConnection : IAsyncDisposable, IDisposable
     /// <summary>Cancelled once the connection is known to be closed: end of stream, an error, <see cref="Abort"/> or dispose.</summary>
     CancellationToken Closed { get; }
 
-    /// <summary>Sends one message. Cancelling a send that has started writing aborts the connection, since the peer would otherwise see half a message.</summary>
+    /// <summary>
+    /// Sends one message. A token cancelled before the call fails it with <see cref="OperationCanceledException"/> and
+    /// sends nothing. Cancelling a send that has started writing aborts the connection, since the peer would otherwise
+    /// see half a message.
+    /// </summary>
     /// <exception cref="FrameTooLargeException">The message is larger than <see cref="MaxMessageSize"/>.</exception>
     /// <exception cref="ConnectionClosedException">The connection is closed or the peer has gone.</exception>
     ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Receives the next message, or <see langword="null"/> at a clean end of stream. Cancelling a pending receive loses
-    /// nothing: bytes that arrive afterwards are kept for the next receive.
+    /// nothing: bytes that arrive afterwards are kept for the next receive. A token cancelled before the call fails it
+    /// with <see cref="OperationCanceledException"/> and takes nothing, even when a message is waiting.
     /// </summary>
     /// <exception cref="ProtocolViolationException">The peer broke the wire format (for example <see cref="FrameTooLargeException"/>).</exception>
     /// <exception cref="ConnectionClosedException">The peer vanished or closed in the middle of a message, or this side aborted or disposed the connection.</exception>

@@ -113,24 +113,4 @@ public sealed class SendLockTests
         Assert.True(core.TryEnterSend(TimeSpan.Zero), "a cancelled sender took the lock");
         core.ExitSend();
     }
-
-    [Theory]
-    [InlineData("anon-pipe")]
-    [InlineData("unix")]
-    public async Task A_send_cancelled_before_it_starts_leaves_the_connection_usable(string scheme)
-    {
-        using var scratch = new Scratch();
-        ITransport transport = scheme == "anon-pipe" ? new AnonymousPipes.AnonymousPipeTransport() : new UnixSockets.UnixSocketTransport();
-        await using var listener = await transport.ListenAsync(transport.CreateEphemeralEndpoint(scratch.Path)).Within();
-        var accept = listener.AcceptAsync().AsTask();
-        await using var client = await transport.ConnectAsync(listener.Endpoint).Within();
-        await using var server = (await accept.Within())!;
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(new byte[] { 1, 2, 3 }, new CancellationToken(canceled: true)).Within());
-
-        // Nothing went out and nothing was aborted: the next message is the first the peer sees.
-        await client.SendAsync(new byte[] { 4, 5 }).Within();
-        var received = await server.ReceiveAsync().Within();
-        Assert.Equal(new byte[] { 4, 5 }, received!.Value.ToArray());
-    }
 }

@@ -67,6 +67,7 @@ internal sealed class FileConnection : IConnection
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
         _core.CheckSendable(message.Length);
         await _core.EnterSendAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -112,6 +113,7 @@ internal sealed class FileConnection : IConnection
 
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
         _core.EnterReceive();
         try
         {

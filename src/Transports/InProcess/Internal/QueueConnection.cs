@@ -71,6 +71,7 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
         var copy = Copy(message.Span);
         try
         {
@@ -103,6 +104,7 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
 
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
         _core.EnterReceive();
         try
         {

@@ -87,6 +87,7 @@ internal sealed partial class RingConnection : IConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
         _core.CheckSendable(message.Length);
         await EnterSendAsync(cancellationToken).ConfigureAwait(false);
         const bool biased = false;
@@ -145,6 +146,7 @@ internal sealed partial class RingConnection : IConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
         _core.EnterReceive();
         try
         {
