@@ -11,8 +11,20 @@ internal static class Headline
     public static string Machine(BenchReport report)
     {
         var env = report.Environment;
-        return $"ipckit {env.IpcKitVersion} · {env.CpuModel} · {env.Cores} cores · {env.DotNet} · Linux {env.Kernel} · load {Format.Number(env.LoadAverage)}";
+        string vm = env.Virtualized == true ? " (virtual machine)" : "";
+        return $"ipckit {env.IpcKitVersion} · {env.CpuModel}{vm} · {env.Cores} cores · {env.DotNet} · Linux {env.Kernel} · load {Format.Number(env.LoadAverage)}";
     }
+
+    /// <summary>
+    /// Why round trips over the kernel transports are slow here, when the machine is a guest whose idle vCPUs halt at
+    /// once and the two threads may sit on different CPUs; null otherwise.
+    /// </summary>
+    public static string? SleepingCpus(BenchReport report) =>
+        report.Environment.CpuIdle is { HaltsAtOnce: true } && report.Settings.Pin != "same"
+            ? "idle vCPUs halt at once here (cpuidle haltpoll, guest_halt_poll_ns 0): waking a thread on the other CPU goes through the hypervisor, "
+              + "so a round trip over a kernel transport at this placement is mostly wake-up time. --pin same, or the rings with --wait spin, avoid it; "
+              + "docs/statistics.md (\"Sleeping CPUs\") has figures."
+            : null;
 
     public static string Settings(BenchReport report)
     {
@@ -68,13 +80,19 @@ internal static class Headline
     }
 
     /// <summary>
-    /// The notes under the settings: where the workers ran when that was another host (--remote), and what to say about
-    /// the reference (missing, or what the ratios are against). Empty when nothing.
+    /// The notes under the settings: why kernel round trips are slow when idle vCPUs halt at once, where the workers ran
+    /// when that was another host (--remote), and what to say about the reference (missing, or what the ratios are
+    /// against). Empty when nothing.
     /// </summary>
     public static IReadOnlyList<string> Reference(Summary summary)
     {
         var run = summary.Report.ReferenceRun;
         var lines = new List<string>();
+        if (SleepingCpus(summary.Report) is { } sleeping)
+        {
+            lines.Add(sleeping);
+        }
+
         if (summary.Report.Remote is { } remote)
         {
             // The worker's host is the other half of every figure (docs/remote.md).

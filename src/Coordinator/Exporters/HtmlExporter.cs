@@ -168,7 +168,8 @@ internal static class HtmlExporter
         (string, string)[] items =
         [
             ("started (UTC)", env.StartedUtc.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)),
-            ("CPU", $"{env.CpuModel}, {Format.Raw(env.Cores)} logical CPUs, allowed: {string.Join(",", env.AllowedCpus.Select(c => Format.Raw(c)))}"),
+            ("CPU", $"{env.CpuModel}{(env.Virtualized == true ? " (virtual machine)" : "")}, {Format.Raw(env.Cores)} logical CPUs, allowed: {string.Join(",", env.AllowedCpus.Select(c => Format.Raw(c)))}"),
+            ("CPU idle", env.CpuIdle?.Describe() ?? "unknown"),
             ("OS", $"{env.Os}, kernel {env.Kernel}, {env.Machine}"),
             (".NET", env.DotNet),
             ("ipckit", env.IpcKitVersion),

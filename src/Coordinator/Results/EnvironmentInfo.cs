@@ -27,6 +27,12 @@ internal sealed record EnvironmentInfo
 
     public required DateTimeOffset StartedUtc { get; init; }
 
+    /// <summary>True when the CPU says it runs under a hypervisor (the <c>hypervisor</c> flag); null when unknown.</summary>
+    public bool? Virtualized { get; init; }
+
+    /// <summary>How an idle CPU sleeps, which sets what waking a thread on it costs; null where the kernel does not say.</summary>
+    public CpuIdleInfo? CpuIdle { get; init; }
+
     public static EnvironmentInfo Capture() => new()
     {
         CpuModel = ReadCpuModel(),
@@ -39,7 +45,28 @@ internal sealed record EnvironmentInfo
         Machine = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
         LoadAverage = double.TryParse(ReadFirstLine("/proc/loadavg")?.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double load) ? load : -1,
         StartedUtc = DateTimeOffset.UtcNow,
+        Virtualized = ReadVirtualized(),
+        CpuIdle = CpuIdleInfo.Read(),
     };
+
+    private static bool? ReadVirtualized()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("flags", StringComparison.Ordinal))
+                {
+                    return line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("hypervisor");
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return null;
+    }
 
     private static string ReadCpuModel()
     {
@@ -60,13 +87,13 @@ internal sealed record EnvironmentInfo
         return "unknown";
     }
 
-    private static string? ReadFirstLine(string path)
+    internal static string? ReadFirstLine(string path)
     {
         try
         {
             return File.ReadLines(path).FirstOrDefault()?.Trim();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
