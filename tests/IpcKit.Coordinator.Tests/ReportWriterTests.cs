@@ -39,4 +39,33 @@ public sealed class ReportWriterTests : IDisposable
 
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
     }
+
+    [Fact]
+    public void A_file_of_the_users_named_like_a_temporary_is_left_as_it_was()
+    {
+        // Writes went to "<name>.tmp" and renamed it, so a user's results.json.tmp was overwritten and then gone.
+        string mine = Path.Combine(_dir, "results.json.tmp");
+        File.WriteAllText(mine, "the user's");
+        Directory.CreateDirectory(Path.Combine(_dir, "report.md")); // one exporter fails, which deleted "<name>.tmp" too
+        File.WriteAllText(Path.Combine(_dir, "report.md.tmp"), "also the user's");
+
+        ReportWriter.WriteAll(SampleReports.Full(), _dir);
+
+        Assert.Equal("the user's", File.ReadAllText(mine));
+        Assert.Equal("also the user's", File.ReadAllText(Path.Combine(_dir, "report.md.tmp")));
+        Assert.Equal(["report.md.tmp", "results.json.tmp"], Directory.GetFiles(_dir, "*.tmp").Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void Checking_an_output_directory_makes_nothing_and_finds_what_cannot_be_written()
+    {
+        string nested = Path.Combine(_dir, "a", "b");
+        Assert.Null(OutputFiles.CheckDirectory(nested));
+        Assert.Null(OutputFiles.CheckFile(Path.Combine(_dir, "r.json")));
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+
+        File.WriteAllText(Path.Combine(_dir, "a"), "x");
+        Assert.Equal($"{Path.Combine(_dir, "a")} is a file, so no directory can be made under it", OutputFiles.CheckDirectory(nested));
+        Assert.Equal($"the directory {nested} does not exist", OutputFiles.CheckFile(Path.Combine(nested, "r.json")));
+    }
 }

@@ -34,15 +34,22 @@ public sealed class HardeningTests
         Assert.Equal(before, Snapshot(drill.TempDirectory));
     }
 
-    [Fact]
-    public async Task An_output_file_in_a_missing_directory_still_prints_the_table_and_exits_6()
+    [Theory]
+    [InlineData("--output", "/nonexistent/dir/r.json", "cannot write --output: the directory /nonexistent/dir does not exist")]
+    [InlineData("--output", "/proc", "cannot write --output: /proc is a directory")]
+    [InlineData("--output", "/proc/self/r.json", "cannot write --output: cannot create files in /proc/self")]
+    [InlineData("--output-dir", "/proc/self/out/report", "cannot write --output-dir: cannot create files in /proc/self")]
+    [InlineData("--output-dir", "/proc/self/status/report", "cannot write --output-dir: /proc/self/status is a file")]
+    public async Task An_output_that_cannot_be_written_is_refused_before_anything_is_measured_with_exit_code_6(string option, string path, string message)
     {
-        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--duration", "100ms", "--output", "/nonexistent/dir/r.json"]);
+        await using var run = IpcKitProcess.Start(["bench", "--reference", "none", "--transport", "tcp", "--workload", "latency", "--sizes", "64", "--duration", "100ms", option, path]);
 
         Assert.Equal(6, await run.WaitForExitAsync());
 
-        Assert.Contains("│ tcp", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("error: could not write /nonexistent/dir/r.json: the directory /nonexistent/dir does not exist", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"error: {message}", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Nothing was measured.", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("│ tcp", run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("starting a worker", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", run.Stderr, StringComparison.Ordinal);
     }
 

@@ -202,6 +202,20 @@ internal static partial class BenchCommand
             return ExitCodes.BadArguments;
         }
 
+        // A path that cannot be written is found now, not after the whole run (which would still print its table).
+        foreach (var (option, problem) in new[]
+        {
+            ("--output", parse.GetValue(OutputOption) is { } file ? OutputFiles.CheckFile(file.FullName) : null),
+            ("--output-dir", parse.GetValue(OutputDirOption) is { } outputDir ? OutputFiles.CheckDirectory(outputDir.FullName) : null),
+        })
+        {
+            if (problem is not null)
+            {
+                stderr.MarkupLine($"[red]error:[/] cannot write {option}: {Markup.Escape(problem)}. Nothing was measured.");
+                return ExitCodes.OutputFailure;
+            }
+        }
+
         Remote.RemoteRun? remote;
         try
         {
@@ -270,24 +284,14 @@ internal static partial class BenchCommand
     /// <summary>Writes --output next to its target and renames it over it; says on stderr what went wrong (exit 6).</summary>
     private static bool WriteOutputFile(IAnsiConsole stderr, string path, string text)
     {
-        string temporary = path + ".tmp";
         try
         {
-            File.WriteAllText(temporary, text);
-            File.Move(temporary, path, overwrite: true);
+            OutputFiles.WriteWhole(path, text);
             stderr.MarkupLine($"[grey]wrote {Markup.Escape(path)}[/]");
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
-            {
-            }
-
             string why = e is DirectoryNotFoundException ? $"the directory {Path.GetDirectoryName(path)} does not exist" : e.Message;
             stderr.MarkupLine($"[red]error:[/] could not write {Markup.Escape(path)}: {Markup.Escape(why)}");
             return false;

@@ -52,31 +52,17 @@ internal static class ReportWriter
                 // Written next to the target and renamed over it, so a failure never leaves half a file behind.
                 string text = render(summary);
                 System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                string temporary = path + ".tmp";
-                File.WriteAllText(temporary, text);
-                File.Move(temporary, path, overwrite: true);
+                OutputFiles.WriteWhole(path, text);
                 outcomes.Add(new ExportOutcome(path, null));
             }
 #pragma warning disable CA1031 // An exporter's failure of any kind is reported and must not stop the others.
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                TryDelete(path + ".tmp");
                 outcomes.Add(new ExportOutcome(path, $"{e.GetType().Name}: {e.Message}"));
             }
         }
 
         return outcomes;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
     }
 }
