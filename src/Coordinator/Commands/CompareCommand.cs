@@ -3,16 +3,26 @@ using System.Globalization;
 using IpcKit.Coordinator.Exporters;
 using IpcKit.Coordinator.Results;
 using IpcKit.Coordinator.Statistics;
+using IpcKit.Peers;
 using Spectre.Console;
 
 namespace IpcKit.Coordinator.Commands;
 
-/// <summary>`ipckit compare BASELINE.json CURRENT.json`: how each result changed, and a regression gate for CI.</summary>
+/// <summary>
+/// `ipckit compare BASELINE.json CURRENT.json`: how each result changed, and a regression gate for CI. Either side may
+/// be several result files separated by commas (base-1.json,base-2.json), whose trials are pooled (<see cref="ResultPool"/>).
+/// </summary>
 internal static class CompareCommand
 {
-    private static readonly Argument<FileInfo> BaselineArgument = new("baseline") { Description = "The result to compare against (e.g. bench/baseline.json)." };
+    private static readonly Argument<string> BaselineArgument = new("baseline")
+    {
+        Description = "The result to compare against (e.g. bench/baseline.json), or several separated by commas (base-1.json,base-2.json): their trials are pooled.",
+    };
 
-    private static readonly Argument<FileInfo> CurrentArgument = new("current") { Description = "The new result." };
+    private static readonly Argument<string> CurrentArgument = new("current")
+    {
+        Description = "The new result, or several separated by commas, pooled likewise.",
+    };
 
     private static readonly Option<string?> FailOption = new("--fail-on-regression")
     {
@@ -32,7 +42,10 @@ internal static class CompareCommand
 
     public static Command Create()
     {
-        var command = new Command("compare", "Compare two result files: the change in p50, p99 and throughput of each transport, workload and size.")
+        var command = new Command(
+            "compare",
+            "Compare two results: the change in p50, p99 and throughput of each transport, workload and size. Each side is a result file, "
+            + "or several separated by commas whose trials are pooled per case (runs of the same pin and schema version only).")
         {
             BaselineArgument, CurrentArgument, FailOption, AbsoluteOption, FormatOption,
         };
@@ -40,6 +53,7 @@ internal static class CompareCommand
         {
             string format = parse.GetValue(FormatOption)!.ToLowerInvariant();
             double? threshold;
+            PooledSide? baseline, current;
             try
             {
                 threshold = parse.GetValue(FailOption) is { } text ? Threshold(text) : null;
@@ -47,14 +61,19 @@ internal static class CompareCommand
                 {
                     throw new UsageException($"Unknown format '{format}'. Valid formats: table, markdown, json.");
                 }
+
+                var baselineFiles = FilesOf("baseline", parse.GetValue(BaselineArgument)!);
+                var currentFiles = FilesOf("current", parse.GetValue(CurrentArgument)!);
+                baseline = Read("baseline", baselineFiles);
+                current = baseline is null ? null : Read("current", currentFiles);
             }
-            catch (UsageException e)
+            catch (Exception e) when (e is UsageException or InvalidDataException)
             {
                 Terminal.Error.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
                 return ExitCodes.BadArguments;
             }
 
-            if (!ReportCommand.TryRead(parse.GetValue(BaselineArgument)!, out var baseline) || !ReportCommand.TryRead(parse.GetValue(CurrentArgument)!, out var current))
+            if (baseline is null || current is null)
             {
                 return ExitCodes.BadArguments;
             }
@@ -83,6 +102,57 @@ internal static class CompareCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The files one side names: the argument itself when it is a file (so that one path holding a comma still works),
+    /// else its comma-separated parts, each of which must be a file.
+    /// </summary>
+    /// <param name="side">"baseline" or "current", for the error.</param>
+    /// <param name="argument">The argument as given.</param>
+    /// <exception cref="UsageException">An empty part, or a part that is not a file.</exception>
+    internal static IReadOnlyList<string> FilesOf(string side, string argument)
+    {
+        if (File.Exists(argument))
+        {
+            return [argument];
+        }
+
+        string[] parts = argument.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Any(p => p.Length == 0))
+        {
+            throw new UsageException($"The {side} list '{argument}' has an empty entry: separate result files with single commas, e.g. base-1.json,base-2.json.");
+        }
+
+        foreach (string path in parts)
+        {
+            if (!File.Exists(path))
+            {
+                string which = parts.Length == 1 ? $"The {side} file {path}" : $"The {side} file {path} (one of the {parts.Length} in '{argument}')";
+                throw new UsageException(Directory.Exists(path) ? $"{which} is a directory, not a result file." : $"{which} does not exist.");
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>Reads and pools one side's files; null when one cannot be read (said on stderr).</summary>
+    /// <exception cref="InvalidDataException">The files cannot be pooled (different schema versions or pins).</exception>
+    private static PooledSide? Read(string side, IReadOnlyList<string> paths)
+    {
+        var files = new List<ResultFile>();
+        foreach (string path in paths)
+        {
+            if (!ReportCommand.TryRead(new FileInfo(path), out var report))
+            {
+                return null;
+            }
+
+            files.Add(new ResultFile(path, report));
+        }
+
+        // A framework peer's row is set against the bare transport it rides on, as `ipckit bench` does.
+        return ResultPool.Pool(side, files, name => PeerKind.TryGet(name, out var peer) ? peer.BareTransport : null);
     }
 
     /// <summary>Reads 25% or 25 (both a quarter) as 0.25.</summary>

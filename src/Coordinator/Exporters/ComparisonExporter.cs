@@ -23,6 +23,11 @@ internal static class ComparisonExporter
         }
 
         console.Write(table);
+        foreach (string note in comparison.Notes)
+        {
+            console.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
+        }
+
         WriteVerdict(console, comparison);
     }
 
@@ -44,18 +49,36 @@ internal static class ComparisonExporter
             md.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
         }
 
-        md.Append('\n').Append(MarkdownExporter.Escape(Verdict(comparison))).Append('\n');
+        md.Append('\n');
+        foreach (string note in comparison.Notes)
+        {
+            md.Append("- Note: ").Append(MarkdownExporter.Escape(note)).Append('\n');
+        }
+
+        md.Append(comparison.Notes.Count > 0 ? "\n" : "").Append(MarkdownExporter.Escape(Verdict(comparison))).Append('\n');
         return md.ToString();
     }
 
-    public static string Json(Comparison comparison) => JsonSerializer.Serialize(new
+    public static string Json(Comparison comparison)
     {
-        mode = comparison.Absolute ? "absolute" : "reference",
-        threshold = comparison.Threshold,
-        regressions = comparison.Regressions.Count,
-        inconclusive = comparison.Inconclusives.Count,
-        rows = comparison.Rows,
-    }, JsonExporter.Options);
+        // The files and notes of a pooled comparison only: the output of two single files stays as it always was.
+        var json = new Dictionary<string, object?>
+        {
+            ["mode"] = comparison.Absolute ? "absolute" : "reference",
+            ["threshold"] = comparison.Threshold,
+            ["regressions"] = comparison.Regressions.Count,
+            ["inconclusive"] = comparison.Inconclusives.Count,
+        };
+        if (comparison.Pooled)
+        {
+            json["baselineFiles"] = comparison.BaselineFiles;
+            json["currentFiles"] = comparison.CurrentFiles;
+            json["notes"] = comparison.Notes;
+        }
+
+        json["rows"] = comparison.Rows;
+        return JsonSerializer.Serialize(json, JsonExporter.Options);
+    }
 
     /// <summary>The last line: how many regressed, naming each one.</summary>
     public static string Verdict(Comparison comparison)
@@ -69,14 +92,14 @@ internal static class ComparisonExporter
         string threshold = Format.Number(t * 100, "0.#");
         string inconclusive = comparison.Inconclusives.Count == 0 ? ""
             : $" {comparison.Inconclusives.Count} result(s) worse by more than {threshold}% but within noise (inconclusive): "
-              + string.Join("; ", comparison.Inconclusives.Select(r => $"{r.Transport} {r.Workload} {Format.Size(r.MessageSize)}")) + ".";
+              + string.Join("; ", comparison.Inconclusives.Select(r => r.Label)) + ".";
         if (regressions.Count == 0)
         {
             return $"No result is significantly worse by more than {threshold}%.{inconclusive}";
         }
 
         return $"{regressions.Count} result(s) significantly worse by more than {threshold}%: "
-               + string.Join("; ", regressions.Select(r => $"{r.Transport} {r.Workload} {Format.Size(r.MessageSize)} ({Reason(r)})")) + "." + inconclusive;
+               + string.Join("; ", regressions.Select(r => $"{r.Label} ({Reason(r)})")) + "." + inconclusive;
     }
 
     private static void WriteVerdict(IAnsiConsole console, Comparison comparison)
@@ -88,11 +111,17 @@ internal static class ComparisonExporter
     private static string Caption(Comparison comparison) => (comparison.Absolute
         ? "Raw figures (--absolute): baseline → current (change). Only meaningful on the same machine under the same load."
         : "Ratios to the native twin measured next to each trial where both results have it, else raw figures: baseline → current (change of the medians).")
-        + " A row regresses only when the change is over the threshold and the trials show it is beyond it (Mann–Whitney, p < 0.05 after Holm's adjustment over the rows).";
+        + " A row regresses only when the change is over the threshold and the trials show it is beyond it (Mann–Whitney, p < 0.05 after Holm's adjustment over the rows)."
+        + (comparison.Pooled
+            ? $" Trials pooled from {Files(comparison.BaselineFiles)} (baseline) and {Files(comparison.CurrentFiles)} (current)."
+            : "");
+
+    private static string Files(IReadOnlyList<string> files) =>
+        files.Count == 1 ? files[0] : $"{files.Count} files ({string.Join(", ", files)})";
 
     private static string[] Cells(ComparisonRow row) =>
     [
-        row.Transport, row.Workload, Format.Size(row.MessageSize), row.Basis,
+        row.Transport, row.Workload, Format.Size(row.MessageSize) + CaseKey.Suffix(row.Workers, row.Shape, row.OfferedRate), row.Basis,
         Figure(row.P50, Raw(row) ? Format.Duration : Format.Ratio),
         Figure(row.P99, Raw(row) ? Format.Duration : Format.Ratio),
         Figure(row.Throughput, Raw(row) ? v => Format.Rate(v) + " msg/s" : Format.Ratio),

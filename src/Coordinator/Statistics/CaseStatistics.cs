@@ -9,18 +9,48 @@ internal static class CaseStatistics
     public static CaseResult Summarise(CaseTrials c, string pin)
     {
         var trials = c.Trials;
-        var p50s = trials.Where(t => t.Latency is not null).Select(t => (double)t.Latency!.P50Ns).ToList();
-        var rates = trials.Select(t => t.MessagesPerSecond).Where(r => r > 0).ToList();
-        return new CaseResult
+        var result = OverTrials(new CaseResult
         {
             Transport = c.Case.Scheme,
             Workload = c.Case.Workload.Name,
             MessageSize = c.Case.Size,
             Pin = pin,
-            Operations = trials.Sum(t => t.Operations),
-            ElapsedSeconds = trials.Sum(t => t.ElapsedSeconds),
+            Operations = 0,
+            Integrity = new Integrity(0, 0, 0, 0),
             Latency = c.Histogram is { } h ? Percentiles.Of(h) : null,
             Histogram = c.Histogram,
+            Error = c.Error,
+            Workers = c.Case.Workers,
+            Shape = c.Case.Workers is null ? null : Planning.Shapes.Name(c.Case.Shape),
+            OfferedRate = c.Case.OfferedRate,
+        }, trials, c.Case.Twin);
+        return result with
+        {
+            Connections = c.Case.Workers is null || c.ConnectionHistograms.Count == 0 ? null : [.. c.ConnectionHistograms.Select((h, k) => new ConnectionResult(
+                k + 1,
+                trials.Sum(t => t.Connections is { } cs && cs.Count > k ? cs[k].Operations : 0),
+                Estimates.Median([.. trials.Select(t => t.Connections is { } cs && cs.Count > k ? cs[k].MessagesPerSecond : 0)]),
+                Percentiles.Of(h)))],
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="r"/> with every figure that comes from its trials computed from <paramref name="trials"/>: totals,
+    /// medians with spread and interval, the twin's and the floors' paired ratios. A run summarises its own trials with
+    /// it, and `ipckit compare` the trials of one case pooled from several result files (<see cref="ResultPool"/>), so
+    /// that a pooled row's figures are computed exactly as a single run's are.
+    /// </summary>
+    /// <param name="r">The case: what it is, and the figures that do not come from trials (percentiles, error).</param>
+    /// <param name="trials">Its trials.</param>
+    /// <param name="twin">The native twin's mechanism, or null when the case has none.</param>
+    public static CaseResult OverTrials(CaseResult r, IReadOnlyList<TrialResult> trials, string? twin)
+    {
+        var p50s = trials.Where(t => t.Latency is not null).Select(t => (double)t.Latency!.P50Ns).ToList();
+        var rates = trials.Select(t => t.MessagesPerSecond).Where(v => v > 0).ToList();
+        return r with
+        {
+            Operations = trials.Sum(t => t.Operations),
+            ElapsedSeconds = trials.Sum(t => t.ElapsedSeconds),
             P50 = Estimates.Of(p50s),
             Rate = Estimates.Of(rates),
             MessagesPerSecond = rates.Count > 0 ? Estimates.Median(rates) : 0,
@@ -29,19 +59,10 @@ internal static class CaseStatistics
                 trials.Sum(t => t.Integrity.Sent), trials.Sum(t => t.Integrity.Received), trials.Sum(t => t.Integrity.Lost), trials.Sum(t => t.Integrity.Corrupted)),
             Cpu = trials.Count > 0 && trials.All(t => t.Cpu is not null) ? Sum([.. trials.Select(t => t.Cpu!)]) : null,
             Trials = trials,
-            Reference = c.Case.Twin is { } twin ? Reference(twin, trials) : null,
+            Reference = twin is null ? null : Reference(twin, trials),
             Floor = FloorKind.Flag.Summarise(trials),
             SlotFloor = FloorKind.Slot.Summarise(trials),
-            Error = c.Error,
-            Workers = c.Case.Workers,
-            Shape = c.Case.Workers is null ? null : Planning.Shapes.Name(c.Case.Shape),
-            OfferedRate = c.Case.OfferedRate,
-            Saturated = c.Case.OfferedRate is { } offered && rates.Count > 0 ? Estimates.Median(rates) < SaturationShare * offered : null,
-            Connections = c.Case.Workers is null || c.ConnectionHistograms.Count == 0 ? null : [.. c.ConnectionHistograms.Select((h, k) => new ConnectionResult(
-                k + 1,
-                trials.Sum(t => t.Connections is { } cs && cs.Count > k ? cs[k].Operations : 0),
-                Estimates.Median([.. trials.Select(t => t.Connections is { } cs && cs.Count > k ? cs[k].MessagesPerSecond : 0)]),
-                Percentiles.Of(h)))],
+            Saturated = r.OfferedRate is { } offered && rates.Count > 0 ? Estimates.Median(rates) < SaturationShare * offered : null,
         };
     }
 

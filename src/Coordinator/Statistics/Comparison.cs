@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using IpcKit.Coordinator.Results;
 
 namespace IpcKit.Coordinator.Statistics;
@@ -17,6 +18,22 @@ internal sealed record ComparisonRow
     public required string Workload { get; init; }
 
     public required int MessageSize { get; init; }
+
+    /// <summary>With --workers: how many workers ran at once; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Workers { get; init; }
+
+    /// <summary>With --workers: pairs, fan-in or fan-out; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Shape { get; init; }
+
+    /// <summary>With --rate: the offered load in messages per second; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? OfferedRate { get; init; }
+
+    /// <summary>The row as a verdict names it: "unix latency 64 B", with the worker count or offered rate when it has one.</summary>
+    [JsonIgnore]
+    public string Label => new CaseKey(Transport, Workload, MessageSize, Workers, Shape, OfferedRate).Label;
 
     /// <summary>What the figures are: "absolute", or the native twin they are ratios to ("native unix").</summary>
     public required string Basis { get; init; }
@@ -79,6 +96,27 @@ internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyLis
 
     public IReadOnlyList<ComparisonRow> Inconclusives => [.. Rows.Where(r => r.Inconclusive)];
 
+    /// <summary>The baseline's files (several when pooled, <see cref="ResultPool"/>); empty when compared from reports.</summary>
+    public IReadOnlyList<string> BaselineFiles { get; init; } = [];
+
+    /// <summary>The current result's files.</summary>
+    public IReadOnlyList<string> CurrentFiles { get; init; } = [];
+
+    /// <summary>True when either side pooled more than one file.</summary>
+    public bool Pooled => BaselineFiles.Count > 1 || CurrentFiles.Count > 1;
+
+    /// <summary>What the pooling says about the files: settings they disagree on, rows some of them lack.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Compares two sides, each one result file or several pooled (<see cref="ResultPool"/>).</summary>
+    public static Comparison Of(PooledSide baseline, PooledSide current, bool absolute, double? threshold) =>
+        Of(baseline.Report, current.Report, absolute, threshold) with
+        {
+            BaselineFiles = baseline.Files,
+            CurrentFiles = current.Files,
+            Notes = [.. baseline.Notes, .. current.Notes],
+        };
+
     public static Comparison Of(BenchReport baseline, BenchReport current, bool absolute, double? threshold)
     {
         var before = Summary.Of(baseline).Rows.ToDictionary(Key);
@@ -120,11 +158,13 @@ internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyLis
         return rows;
     }
 
-    private static (string, string, int) Key(RowSummary r) => (r.Result.Transport, r.Result.Workload, r.Result.MessageSize);
+    // With --workers or --rate one size has a row per worker count or rate: they are different cases, not one.
+    private static CaseKey Key(RowSummary r) => CaseKey.Of(r.Result);
 
     private static ComparisonRow Only(CaseResult r, string note) => new()
     {
-        Transport = r.Transport, Workload = r.Workload, MessageSize = r.MessageSize, Basis = "-", Note = note,
+        Transport = r.Transport, Workload = r.Workload, MessageSize = r.MessageSize,
+        Workers = r.Workers, Shape = r.Shape, OfferedRate = r.OfferedRate, Basis = "-", Note = note,
     };
 
     private static ComparisonRow Compare(RowSummary b, RowSummary c, bool absolute, double? threshold)
