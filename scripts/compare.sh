@@ -137,7 +137,8 @@ else
     # Both builds first, so that no bench waits on a compiler the other side does not.
     echo "== build the head and the base (Release)" >&2
     "$root/ipckit" --version > /dev/null || fail "the head does not build."
-    "$worktree/ipckit" --version > /dev/null || fail "the base $base_ref does not build."
+    # No MSBuild node outlives the base's build: it would keep running in a directory that is about to go.
+    MSBUILDDISABLENODEREUSE=1 "$worktree/ipckit" --version > /dev/null || fail "the base $base_ref does not build."
 
     base_files=()
     head_files=()

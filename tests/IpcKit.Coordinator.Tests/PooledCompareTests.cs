@@ -101,6 +101,7 @@ public sealed class PooledCompareTests : IDisposable
         Assert.Equal($"The baseline file {missing} (one of the 2 in '{a},{missing}') does not exist.", e.Message);
         Assert.Contains("empty entry", Assert.Throws<UsageException>(() => CompareCommand.FilesOf("current", $"{a},,{a}")).Message, StringComparison.Ordinal);
         Assert.Contains("is a directory", Assert.Throws<UsageException>(() => CompareCommand.FilesOf("current", _dir)).Message, StringComparison.Ordinal);
+        Assert.Contains($"names {a} 2 times", Assert.Throws<UsageException>(() => CompareCommand.FilesOf("current", $"{a},{a}")).Message, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.BadArguments, Invoke("compare", $"{a},{missing}", a));
         Assert.Equal(ExitCodes.BadArguments, Invoke("compare", a, $"{a},"));
     }

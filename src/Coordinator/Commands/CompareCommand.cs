@@ -133,6 +133,12 @@ internal static class CompareCommand
             }
         }
 
+        // A file pooled with itself would count each of its trials twice and make the test surer than its trials are.
+        if (parts.GroupBy(Path.GetFullPath).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new UsageException($"The {side} list '{argument}' names {twice.First()} {twice.Count()} times: each file's trials may be pooled once.");
+        }
+
         return parts;
     }
 

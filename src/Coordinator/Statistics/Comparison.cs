@@ -52,8 +52,9 @@ internal sealed record ComparisonRow
     public double? Worse { get; init; }
 
     /// <summary>
-    /// The two-sided Mann–Whitney p-value of the gated figure's trials in the current file against the baseline's moved to
-    /// the threshold line (with no threshold: against the baseline's as they are); 1 when either file has no trials.
+    /// The two-sided Mann–Whitney p-value of the gated figure's trials on the current side against the baseline's moved to
+    /// the threshold line (with no threshold: against the baseline's as they are); 1 when either side has no trials. A
+    /// side of several files tests all their trials pooled (<see cref="ResultPool"/>).
     /// </summary>
     public double? PValue { get; init; }
 
@@ -88,7 +89,8 @@ internal sealed record ComparisonRow
 /// different speed, or the same machine on a busier day, still compare; otherwise, or with <c>absolute</c>, the raw
 /// figures. A row regresses only when its gated figure is worse by more than the threshold and significantly so: the
 /// current trials are apart (<see cref="MannWhitney"/>, Holm-adjusted over the rows) from the baseline's moved by the
-/// threshold; worse by more but not significantly beyond the threshold is "inconclusive".
+/// threshold; worse by more but not significantly beyond the threshold is "inconclusive". Either side may be several
+/// files pooled into one report first (<see cref="ResultPool"/>): the rows and the test are then over all their trials.
 /// </summary>
 internal sealed record Comparison(bool Absolute, double? Threshold, IReadOnlyList<ComparisonRow> Rows)
 {
