@@ -84,6 +84,13 @@ public sealed class BenchTests : IDisposable
         Assert.Equal(0, result.GetProperty("integrity").GetProperty("lost").GetInt64());
         Assert.Equal(0, result.GetProperty("integrity").GetProperty("corrupted").GetInt64());
         Assert.True(result.GetProperty("bytesPerSecond").GetDouble() > 0);
+
+        // Each trial also timed the codec alone, and the case gives the median over the trials.
+        var trials = result.GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(3, trials.Count);
+        Assert.All(trials, t => Assert.True(t.GetProperty("codecNs").GetDouble() > 0));
+        double codec = result.GetProperty("codec").GetProperty("median").GetDouble();
+        Assert.InRange(codec, trials.Min(t => t.GetProperty("codecNs").GetDouble()), trials.Max(t => t.GetProperty("codecNs").GetDouble()));
         await run.AssertNothingLeftAsync();
     }
 

@@ -73,6 +73,14 @@ internal static class VerdictText
                         string.Join(", ", references[ReferenceKind.Raw].Select(t => $"{t.Transport} {Format.Ratio(t.Native!.Ratio!.Median)} its {t.Native.Name}")));
         }
 
+        if (line.Transports.Concat(line.Baselines).Where(t => t.Codec is not null).ToList() is { Count: > 0 } coded)
+        {
+            // The same encodes and decodes timed alone: what of each request's p50 is MessagePack, and what is left for
+            // the transport. Over shared memory the codec is most of it, which "typed against raw" alone hides.
+            details.Add("MessagePack alone (the same encodes and decodes on one thread, no transport; p50, and its share of the request's): " +
+                        string.Join(", ", coded.Select(t => $"{t.Transport} {Format.Duration(t.Codec!.Median)} ({Share(t.Codec.Median, t.Figure)})")));
+        }
+
         if (line.Transports.Where(t => t.Floors.Count > 0).ToList() is { Count: > 0 } floored)
         {
             details.Add("against the floor of a shared-memory round trip (two C processes spinning, p50 ÷ theirs, lower is better): " +
@@ -95,6 +103,9 @@ internal static class VerdictText
         CaseStatistics.SlotFloorMechanism => $"a one-slot mailbox carrying {SizeText(size)}",
         _ => mechanism,
     };
+
+    private static string Share(double part, double whole) =>
+        whole > 0 ? $"{Math.Min(part / whole, 9.99).ToString("P0", System.Globalization.CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal)}" : "-";
 
     private static string SizeText(int size) => size < 1024 ? $"{size} B" : Format.Size(size);
 

@@ -138,6 +138,13 @@ internal sealed record CaseResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Estimate? Rate { get; init; }
 
+    /// <summary>
+    /// For a request case: the trials' p50 of the same MessagePack encodes and decodes alone (one thread, no transport),
+    /// in ns: the part of <see cref="P50"/> that is serialization.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Estimate? Codec { get; init; }
+
     /// <summary>The median over trials of payload bytes per second.</summary>
     public double BytesPerSecond { get; init; }
 
@@ -257,6 +264,10 @@ internal sealed record TrialResult
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public NativeTrial? SlotFloor { get; init; }
+
+    /// <summary>For a request case: the p50 of its encodes and decodes alone, on one thread with no transport, in ns.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? CodecNs { get; init; }
 }
 
 /// <summary>One trial of a native twin (ipckit-native), and this trial's ratio to it (see <see cref="NativeFigures.Ratio"/>).</summary>

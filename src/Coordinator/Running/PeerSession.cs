@@ -62,6 +62,7 @@ internal sealed class PeerSession : IPeerSession
             child = command
                 .WithArguments([.. command.Arguments, peer.Name, peer.EphemeralAddress(scratchDirectory), cpu.ToString(CultureInfo.InvariantCulture)])
                 .WithEnvironment("DOTNET_gcServer", "0")
+                .WithSteadyJit()
                 .Start();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(StartTimeout);

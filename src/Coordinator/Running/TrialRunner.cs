@@ -114,6 +114,7 @@ internal sealed class TrialRunner(BenchPlan plan)
             BytesPerSecond = m.ElapsedSeconds > 0 ? m.Bytes / m.ElapsedSeconds : 0,
             Integrity = new Integrity(m.Sent, m.Received, m.Lost, m.Corrupted),
             Cpu = new CpuUsage(ProcessCpu.From(selfAfter.Since(selfBefore)), ProcessCpu.From(peerSpent)),
+            CodecNs = m.CodecNs,
         };
         if (m.PerConnection is { } perConnection)
         {

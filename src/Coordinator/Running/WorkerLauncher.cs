@@ -34,7 +34,7 @@ internal sealed class LocalWorkerLauncher : IWorkerLauncher
 
     public bool IsRemote => false;
 
-    public ChildCommand Command => WorkerSession.WorkerCommand().WithEnvironment("DOTNET_gcServer", "0");
+    public ChildCommand Command => WorkerSession.WorkerCommand().WithEnvironment("DOTNET_gcServer", "0").WithSteadyJit();
 
     public ValueTask<IListener> ListenAsync(ITransport transport, Endpoint endpoint, CancellationToken cancellationToken) =>
         transport.ListenAsync(endpoint, cancellationToken);

@@ -53,6 +53,7 @@ internal static class CaseStatistics
             ElapsedSeconds = trials.Sum(t => t.ElapsedSeconds),
             P50 = Estimates.Of(p50s),
             Rate = Estimates.Of(rates),
+            Codec = Estimates.Of([.. trials.Select(t => t.CodecNs).OfType<double>()]),
             MessagesPerSecond = rates.Count > 0 ? Estimates.Median(rates) : 0,
             BytesPerSecond = trials.Count > 0 ? Estimates.Median([.. trials.Select(t => t.BytesPerSecond)]) : 0,
             Integrity = new Integrity(

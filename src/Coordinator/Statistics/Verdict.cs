@@ -31,6 +31,9 @@ internal sealed record Ranked(string Transport, double Figure, Standing Standing
     /// (<see cref="FloorKind.All"/>, in that order: <see cref="CaseResult.Floor"/>, <see cref="CaseResult.SlotFloor"/>).
     /// </summary>
     public IReadOnlyList<NativeFigures> Floors { get; init; } = [];
+
+    /// <summary>For a request case: its serialization alone (<see cref="CaseResult.Codec"/>), in ns.</summary>
+    public Estimate? Codec { get; init; }
 }
 
 /// <summary>How many times better one transport is than another, per pair of trials (trial i of each ran in round i).</summary>
@@ -141,6 +144,7 @@ internal sealed record Verdict(IReadOnlyList<VerdictLine> Lines)
             ranked.Add((row, new Ranked(row.Result.Transport, Summary.Value(row, column)!.Value, standing, row.Baseline is { Ratio: not null } b ? b : null)
             {
                 Floors = [.. FloorKind.All.Select(k => k.CaseOf(row.Result)).OfType<NativeFigures>().Where(f => f is { Ratio: not null, Error: null })],
+                Codec = row.Result.Codec,
             }));
         }
 

@@ -59,6 +59,9 @@ internal sealed record TrialMeasurement(
 {
     /// <summary>For a --workers case: the operations each connection carried (in the order of the context's connections).</summary>
     public IReadOnlyList<long>? PerConnection { get; init; }
+
+    /// <summary>For a request case: the p50 of the same encodes and decodes on one thread with no transport, in ns.</summary>
+    public double? CodecNs { get; init; }
 }
 
 /// <summary>A way of driving a connection: the coordinator's side of it runs here, the worker's side is its role.</summary>
