@@ -35,6 +35,7 @@ public sealed class PooledCompareTests : IDisposable
         Assert.True(row.Regressed);
         double single = Row(Comparison.Of(SampleReports.Full(), slower, absolute: false, threshold: 0.25), "unix", "latency", 64).PValue!.Value;
         Assert.True(row.PValue < single / 1000, $"pooled p {row.PValue} against one file's {single}");
+        Assert.Matches(@"unix latency 64 \(p50 worse by 4\d\.\d%, p < 0\.0001\)", ComparisonExporter.Verdict(comparison));
         // The figures shown are the pooled trials' medians, computed as a single run's are.
         Assert.Equal(Estimates.Median(RatiosOf(current.Report, "unix", "latency", 64)), row.P50!.Current, 12);
     }

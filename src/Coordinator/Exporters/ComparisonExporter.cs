@@ -133,14 +133,20 @@ internal static class ComparisonExporter
     /// <summary>Whether a row compares raw figures (else ratios to its native twin).</summary>
     private static bool Raw(ComparisonRow row) => row.Basis.StartsWith("absolute", StringComparison.Ordinal);
 
-    private static string Reason(ComparisonRow row) => row.Worse is { } w ? $"{row.Gate} worse by {Format.Number(w * 100, "0.0")}%, p = {P(row)}" : row.Note ?? "";
+    private static string Reason(ComparisonRow row) => row.Worse is { } w ? $"{row.Gate} worse by {Format.Number(w * 100, "0.0")}%, {P(row)}" : row.Note ?? "";
 
     /// <summary>"(noise ±12%, p = 0.31)": how wide the intervals are, and how apart the trials.</summary>
     private static string Noise(ComparisonRow row) =>
-        $"(noise ±{Format.Number((row.Noise ?? 0) * 100, "0")}%, p = {P(row)})";
+        $"(noise ±{Format.Number((row.Noise ?? 0) * 100, "0")}%, {P(row)})";
 
     /// <summary>The row's p-value after Holm's adjustment for the number of rows (docs/statistics.md).</summary>
-    private static string P(ComparisonRow row) => Format.Number(row.AdjustedPValue ?? row.PValue ?? 1, "0.####");
+    /// <remarks>
+    /// Pooled runs reach p-values far below four decimals (two files of 7 trials a side that do not overlap: 5e-8), which
+    /// "p = 0" would misstate: nothing is certain.
+    /// </remarks>
+    private static string P(ComparisonRow row) => (row.AdjustedPValue ?? row.PValue ?? 1) is var p && p < 0.0001
+        ? "p < 0.0001"
+        : $"p = {Format.Number(p, "0.####")}";
 
     private static string Figure(FigureChange? change, Func<double, string> format) =>
         change is null ? "-" : $"{format(change.Baseline)} → {format(change.Current)} ({Format.Change(change.Relative)})";
