@@ -94,7 +94,7 @@ run_bench() {
 head_status=0
 compare_status=0
 if [[ -z $base_ref ]]; then
-    if ! run_bench "$out" "every transport against the native reference" "$root/ipckit" "${bench_args[@]}"; then
+    if ! run_bench "$out" "this checkout" "$root/ipckit" "${bench_args[@]}"; then
         echo "compare.sh: the bench wrote no result (exit $bench_status)." >&2
         exit $((bench_status == 0 ? 1 : bench_status))
     fi
