@@ -57,8 +57,18 @@ if [[ -n $base_ref ]]; then
     [[ $out != *,* ]] || fail "OUTDIR must not contain a comma in A/B mode (it is '$out')."
 fi
 
+# OUTDIR is emptied before a run, but only when this script made it (its marker is in it), or when it is the default
+# under the build's own artifacts/: a directory of the user's that holds anything else is refused, never deleted.
+marker=".ipckit-compare-outdir"
+if [[ -e $out || -L $out ]]; then
+    [[ -d $out && ! -L $out ]] || fail "OUTDIR $out exists and is not a directory; give a new or empty directory."
+    if [[ $out != "$root/artifacts/compare" && -n "$(ls -A "$out")" && ! -f "$out/$marker" ]]; then
+        fail "OUTDIR $out is not empty and was not made by compare.sh (it has no $marker); give a new or empty directory, nothing in it was touched."
+    fi
+fi
 rm -rf "$out"
 mkdir -p "$out"
+touch "$out/$marker"
 
 # `ipckit bench` options take one value and refuse a second, so a default is added only where the arguments give none.
 with_defaults() {

@@ -49,6 +49,22 @@ public sealed class CompareScriptTests : IDisposable
         Assert.False(Directory.Exists(outdir));
     }
 
+    [Fact]
+    public async Task An_output_directory_of_the_users_is_refused_and_left_as_it_was()
+    {
+        // compare.sh empties OUTDIR before it runs; a directory it did not make must not lose what is in it.
+        string outdir = Path.Combine(_dir, "mine");
+        Directory.CreateDirectory(Path.Combine(outdir, "sub"));
+        File.WriteAllText(Path.Combine(outdir, "sub", "notes.txt"), "keep");
+
+        var run = await Script(outdir, []);
+
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}\n{run.Stderr}");
+        Assert.Contains($"OUTDIR {outdir} is not empty and was not made by compare.sh", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(outdir, "sub", "notes.txt")));
+        Assert.Equal(["sub"], Directory.EnumerateFileSystemEntries(outdir).Select(Path.GetFileName));
+    }
+
     private static Task<ProgramRun> Script(string outdir, Dictionary<string, string?> environment) =>
         ProgramRun.RunAsync("bash", [Path.Combine(Root(), "scripts", "compare.sh"), outdir], Deadline, environment: environment);
 
