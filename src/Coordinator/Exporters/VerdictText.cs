@@ -105,7 +105,7 @@ internal static class VerdictText
     };
 
     private static string Share(double part, double whole) =>
-        whole > 0 ? $"{Math.Min(part / whole, 9.99).ToString("P0", System.Globalization.CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal)}" : "-";
+        whole > 0 ? $"{Format.Number(100 * part / whole, "0")}%" : "-";
 
     private static string SizeText(int size) => size < 1024 ? $"{size} B" : Format.Size(size);
 

@@ -85,6 +85,28 @@ internal sealed class ConnectionCore
     }
 
     /// <summary>
+    /// <see cref="CheckSendable(int)"/> for an async send: a token already cancelled fails it first, and nothing is sent,
+    /// on every transport (IConnection.SendAsync).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CheckSendable(int length, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckSendable(length);
+    }
+
+    /// <summary>
+    /// <see cref="EnterReceive()"/> for an async receive: a token already cancelled fails it first, and nothing is
+    /// taken even when a message waits, on every transport (IConnection.ReceiveAsync).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EnterReceive(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        EnterReceive();
+    }
+
+    /// <summary>
     /// Marks a receive as running; pair with <see cref="ExitReceive"/> in a finally. Plain loads and stores, no
     /// interlocked operation on the hot path: one receiver at a time is the caller's promise (this check catches most
     /// breaches), and a dispose that must know whether a receive runs pairs with the store through a process-wide barrier.

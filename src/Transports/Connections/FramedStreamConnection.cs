@@ -96,8 +96,7 @@ internal sealed class FramedStreamConnection : IConnection
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
-        _core.CheckSendable(message.Length);
+        _core.CheckSendable(message.Length, cancellationToken);
         await _core.EnterSendAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -165,8 +164,7 @@ internal sealed class FramedStreamConnection : IConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
-        _core.EnterReceive();
+        _core.EnterReceive(cancellationToken);
         try
         {
             if (_pendingFill is { } pending)

@@ -67,8 +67,7 @@ internal sealed class FileConnection : IConnection
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
-        _core.CheckSendable(message.Length);
+        _core.CheckSendable(message.Length, cancellationToken);
         await _core.EnterSendAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -113,8 +112,7 @@ internal sealed class FileConnection : IConnection
 
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
-        _core.EnterReceive();
+        _core.EnterReceive(cancellationToken);
         try
         {
             long nextPeerCheck = Stopwatch.GetTimestamp() + s_peerCheckTicks;

@@ -71,7 +71,7 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
+        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent (IConnection.SendAsync)
         var copy = Copy(message.Span);
         try
         {
@@ -104,8 +104,7 @@ internal sealed class QueueConnection(Endpoint endpoint, IMessageQueue outgoing,
 
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
-        _core.EnterReceive();
+        _core.EnterReceive(cancellationToken);
         try
         {
             ReleaseHeld();

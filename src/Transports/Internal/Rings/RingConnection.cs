@@ -87,8 +87,7 @@ internal sealed partial class RingConnection : IConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
-        _core.CheckSendable(message.Length);
+        _core.CheckSendable(message.Length, cancellationToken);
         await EnterSendAsync(cancellationToken).ConfigureAwait(false);
         const bool biased = false;
         try
@@ -146,8 +145,7 @@ internal sealed partial class RingConnection : IConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested(); // already cancelled: nothing is sent or taken (IConnection)
-        _core.EnterReceive();
+        _core.EnterReceive(cancellationToken);
         try
         {
             while (true)
